@@ -1,0 +1,62 @@
+"""The JSON API under /api/v1: one NinjaAPI, a Router per domain app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from kindred.accounts.api import BearerTokenAuth
+from kindred.accounts.api import router as accounts_router
+from kindred.circles.api import router as circles_router
+from kindred.core.services import ServiceError
+from kindred.invitations.api import router as invitations_router
+from kindred.ties.api import router as ties_router
+
+api = NinjaAPI(
+    title="Kindred API",
+    version="1",
+    description="Kindred (同类): trusted business circles. Authenticate with `Authorization: Bearer <token>` "
+    "(POST /api/v1/auth/token) or a browser session with its CSRF token.",
+    auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Authentication required.")}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: list[dict[str, Any]] = []
+    for err in exc.errors:
+        item = {k: v for k, v in err.items() if k in ("loc", "msg", "type")}
+        errors.append(item)
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc.message)}, status=exc.status_code)
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", circles_router)
+api.add_router("/", ties_router)
+api.add_router("/", invitations_router)

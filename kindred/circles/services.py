@@ -1,0 +1,221 @@
+"""Every state change of circles, memberships and cards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from kindred.core.services import Conflict, ServiceError, audit_record
+
+from . import text
+from .models import CARD_TAGS_MAX, TAG_MAX_LENGTH, CardTag, Circle, Industry, MemberCard, Membership
+
+CARD_TEXT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
+CARD_CONTACT_FIELDS = ("wechat", "wechat_visibility", "phone", "phone_visibility", "email", "email_visibility")
+
+
+def _card_document(card: MemberCard, tag_names: Iterable[str], industry_names: Iterable[str]) -> str:
+    return text.search_document(
+        [*(getattr(card, f) for f in CARD_TEXT_FIELDS), *tag_names, *industry_names]
+    )
+
+
+def card_reindex(*, card: MemberCard) -> None:
+    """Recompute the card's search document from its fields, tags and industries."""
+    tags = list(card.tags.values_list("name", flat=True))
+    industries = [
+        f"{i.name_zh} {i.name_en} {i.synonyms}" for i in card.industries.all()
+    ]
+    card.search_document = _card_document(card, tags, industries)
+    MemberCard.objects.filter(pk=card.pk).update(search_document=card.search_document)
+
+
+def _clean_tags(names: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not name:
+            continue
+        if len(name) > TAG_MAX_LENGTH:
+            raise ServiceError(_("A tag may have at most %(n)d characters.") % {"n": TAG_MAX_LENGTH})
+        if name not in out:
+            out.append(name)
+    if len(out) > CARD_TAGS_MAX:
+        raise ServiceError(_("At most %(n)d tags per list.") % {"n": CARD_TAGS_MAX})
+    return out
+
+
+@transaction.atomic
+def card_update(
+    *,
+    membership: Membership,
+    actor: User | None = None,
+    fields: dict[str, Any],
+    industry_codes: list[str] | None = None,
+    offer_tags: list[str] | None = None,
+    need_tags: list[str] | None = None,
+) -> MemberCard:
+    """Set the given card fields (only those in `fields`), industries and tags; reindex for search."""
+    card = MemberCard.objects.select_for_update().get(membership=membership)
+    allowed = set(CARD_TEXT_FIELDS) | set(CARD_CONTACT_FIELDS)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ServiceError(_("Unknown card fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for key, value in fields.items():
+        setattr(card, key, value.strip() if isinstance(value, str) else value)
+    if not card.display_name:
+        raise ServiceError(_("A display name is required."))
+    card.full_clean(exclude=["membership", "industries", "search_document"])
+    card.save()
+    if industry_codes is not None:
+        industries = list(
+            Industry.objects.filter(code__in=industry_codes).filter(
+                circle__isnull=True
+            ) | Industry.objects.filter(code__in=industry_codes, circle_id=membership.circle_id)
+        )
+        found = {i.code for i in industries}
+        missing = [c for c in industry_codes if c not in found]
+        if missing:
+            raise ServiceError(_("Unknown industries: %(c)s") % {"c": ", ".join(missing)})
+        card.industries.set(industries)
+    for kind, names in ((CardTag.Kind.OFFER, offer_tags), (CardTag.Kind.NEED, need_tags)):
+        if names is None:
+            continue
+        cleaned = _clean_tags(names)
+        card.tags.filter(kind=kind).exclude(name__in=cleaned).delete()
+        existing = set(card.tags.filter(kind=kind).values_list("name", flat=True))
+        CardTag.objects.bulk_create([CardTag(card=card, kind=kind, name=n) for n in cleaned if n not in existing])
+    card_reindex(card=card)
+    audit_record(
+        action="card_updated",
+        actor=actor or membership.user,
+        circle_id=membership.circle_id,
+        target=card,
+        data={"fields": sorted(fields)},
+    )
+    return card
+
+
+@transaction.atomic
+def circle_create(
+    *,
+    creator: User,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    values_statement: str = "",
+    theme_code: str | None = None,
+    display_name: str = "",
+    created_at: datetime | None = None,
+    **rules: Any,
+) -> Circle:
+    """Create a circle; the creator becomes its organizer and the origin of its invite tree."""
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("A circle needs a name."))
+    slug = (slug or slugify(name, allow_unicode=False)).strip().lower()
+    if not slug:
+        raise ServiceError(_("Choose a slug of Latin letters, digits and hyphens."))
+    theme = None
+    if theme_code:
+        theme = Industry.objects.filter(code=theme_code, circle__isnull=True).first()
+        if theme is None:
+            raise ServiceError(_("Unknown industry: %(c)s") % {"c": theme_code})
+    circle = Circle(
+        name=name, slug=slug, description=description, values_statement=values_statement,
+        theme=theme, created_by=creator, **rules,
+    )
+    circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            circle.save()
+    except IntegrityError as exc:
+        raise Conflict(_("A circle with this slug already exists."), code="slug_taken") from exc
+    if created_at is not None:
+        Circle.objects.filter(pk=circle.pk).update(created_at=created_at)
+    membership_create(
+        circle=circle,
+        user=creator,
+        sponsor=None,
+        role=Membership.Role.ORGANIZER,
+        joined_at=created_at,
+        card_fields={"display_name": display_name or creator.get_full_name() or creator.get_username()},
+        actor=creator,
+    )
+    audit_record(action="circle_created", actor=creator, circle_id=circle.pk, target=circle)
+    return circle
+
+
+@transaction.atomic
+def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
+    editable = {
+        "name", "description", "values_statement", "nomination_policy", "nominate_after_days",
+        "max_pending_nominations", "invitation_ttl_hours", "notify_sponsor_on_removal",
+    }
+    unknown = set(fields) - editable
+    if unknown:
+        raise ServiceError(_("Unknown circle fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    for key, value in fields.items():
+        setattr(circle, key, value)
+    circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
+    circle.save()
+    audit_record(action="circle_updated", actor=actor, circle_id=circle.pk, target=circle, data={"fields": sorted(fields)})
+    return circle
+
+
+def membership_create(
+    *,
+    circle: Circle,
+    user: User,
+    sponsor: Membership | None,
+    role: str = Membership.Role.MEMBER,
+    joined_at: datetime | None = None,
+    card_fields: dict[str, Any] | None = None,
+    actor: User | None = None,
+) -> Membership:
+    """Add `user` to `circle` under `sponsor` (None only for the origin) with a card.
+
+    Callers run it inside their own atomic block, holding the lock on what they consume (an invitation);
+    the (circle, user) UNIQUE constraint makes a duplicate impossible, and is reported as a Conflict.
+    """
+    if sponsor is not None and (sponsor.circle_id != circle.pk or not sponsor.is_active):
+        raise ServiceError(_("The sponsor is not an active member of this circle."))
+    if sponsor is None:
+        tree_path, depth = "/", 0
+    else:
+        tree_path, depth = f"{sponsor.tree_path}{sponsor.pk}/", sponsor.depth + 1
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                circle=circle,
+                user=user,
+                sponsor=sponsor,
+                role=role,
+                tree_path=tree_path,
+                depth=depth,
+                joined_at=joined_at or timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This account is already a member of the circle."), code="already_member") from exc
+    fields = dict(card_fields or {})
+    fields.setdefault("display_name", user.get_full_name() or user.get_username())
+    fields.setdefault("email", user.email or "")
+    card = MemberCard(membership=membership, **{k: v for k, v in fields.items() if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS})
+    card.save()
+    card_reindex(card=card)
+    audit_record(
+        action="membership_created",
+        actor=actor or user,
+        circle_id=circle.pk,
+        target=membership,
+        data={"sponsor": sponsor.pk if sponsor else None, "role": role},
+    )
+    return membership

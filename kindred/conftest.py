@@ -1,0 +1,74 @@
+"""Fixtures shared by every app's tests: real users, circles and members made through the services."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from kindred.circles.models import Circle, Membership
+from kindred.circles.services import circle_create, membership_create
+from kindred.ties.services import tie_record_sponsor
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(username: str | None = None, **extra: object) -> User:
+        name = username or f"user{next(_seq)}"
+        extra.setdefault("email", f"{name}@example.com")
+        return User.objects.create_user(username=name, password=PASSWORD, **extra)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def organizer(make_user: Callable[..., User]) -> User:
+    return make_user("organizer", first_name="老周")
+
+
+@pytest.fixture
+def circle(organizer: User) -> Circle:
+    return circle_create(creator=organizer, name="新文娱产业群", slug="xinwenyu", display_name="老周", nomination_policy="members_after_days", nominate_after_days=0)
+
+
+@pytest.fixture
+def origin(circle: Circle) -> Membership:
+    return Membership.objects.get(circle=circle, sponsor__isnull=True)
+
+
+@pytest.fixture
+def make_member(make_user: Callable[..., User], origin: Membership) -> Callable[..., Membership]:
+    """A member who joined under `sponsor` (the origin by default), with the sponsor tie, as an invitation would."""
+
+    def make(
+        username: str | None = None,
+        *,
+        sponsor: Membership | None = None,
+        role: str = Membership.Role.MEMBER,
+        **card: object,
+    ) -> Membership:
+        user = make_user(username)
+        parent = sponsor or origin
+        m = membership_create(circle=parent.circle, user=user, sponsor=parent, role=role, card_fields=dict(card) or None)
+        tie_record_sponsor(sponsor=parent, invitee=m)
+        return m
+
+    return make

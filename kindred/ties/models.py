@@ -1,0 +1,61 @@
+"""Who knows whom inside a circle. One row per unordered pair; confirmed ties are mutual."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+EARLIEST_SINCE_YEAR = 1950
+
+
+class Tie(models.Model):
+    class Kind(models.TextChoices):
+        COLLEAGUE = "colleague", _("Colleague")
+        CLASSMATE = "classmate", _("Classmate")
+        PARTNER = "partner", _("Business partner")
+        FRIEND = "friend", _("Friend")
+        SPONSOR = "sponsor", _("Invited into the circle")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        IGNORED = "ignored", _("Ignored")
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="ties")
+    # The pair, stored in id order so (a, b) and (b, a) are the same row.
+    member_low = models.ForeignKey("circles.Membership", on_delete=models.CASCADE, related_name="+")
+    member_high = models.ForeignKey("circles.Membership", on_delete=models.CASCADE, related_name="+")
+    declared_by = models.ForeignKey("circles.Membership", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FRIEND)
+    since_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(member_low__lt=F("member_high")), name="tie_ordered_pair"),
+            models.UniqueConstraint(fields=["member_low", "member_high"], name="tie_pair_uniq"),
+            models.CheckConstraint(
+                condition=Q(declared_by=F("member_low")) | Q(declared_by=F("member_high")),
+                name="tie_declared_by_party",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", confirmed_at__isnull=False) | ~Q(status="confirmed"),
+                name="tie_confirmed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["circle", "status"]),
+            models.Index(fields=["member_low", "status"]),
+            models.Index(fields=["member_high", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_low_id}—{self.member_high_id} ({self.status})"
+
+    def other(self, membership_id: int) -> int:
+        return self.member_high_id if membership_id == self.member_low_id else self.member_low_id

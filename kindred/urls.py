@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from kindred.api import api
+from kindred.core import views as core_views
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("hello", core_views.hello, name="hello"),
+    path("accounts/", include("kindred.accounts.urls")),
+    # Each domain app's urls.py carries its full paths (circle pages live under c/<slug>/).
+    path("", include("kindred.invitations.urls")),
+    path("", include("kindred.ties.urls")),
+    path("", include("kindred.circles.urls")),
+]
