@@ -29,7 +29,9 @@ api = NinjaAPI(
 
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
+    return api.create_response(
+        request, {"detail": str(exc.message), "code": exc.code}, status=exc.status_code
+    )
 
 
 @api.exception_handler(Http404)

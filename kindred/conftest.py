@@ -46,7 +46,14 @@ def organizer(make_user: Callable[..., User]) -> User:
 
 @pytest.fixture
 def circle(organizer: User) -> Circle:
-    return circle_create(creator=organizer, name="新文娱产业群", slug="xinwenyu", display_name="老周", nomination_policy="members_after_days", nominate_after_days=0)
+    return circle_create(
+        creator=organizer,
+        name="新文娱产业群",
+        slug="xinwenyu",
+        display_name="老周",
+        nomination_policy="members_after_days",
+        nominate_after_days=0,
+    )
 
 
 @pytest.fixture
@@ -67,7 +74,9 @@ def make_member(make_user: Callable[..., User], origin: Membership) -> Callable[
     ) -> Membership:
         user = make_user(username)
         parent = sponsor or origin
-        m = membership_create(circle=parent.circle, user=user, sponsor=parent, role=role, card_fields=dict(card) or None)
+        m = membership_create(
+            circle=parent.circle, user=user, sponsor=parent, role=role, card_fields=dict(card) or None
+        )
         tie_record_sponsor(sponsor=parent, invitee=m)
         return m
 

@@ -20,7 +20,10 @@ class BearerTokenAuth(HttpBearer):
         if api_token is None:
             return None
         now = timezone.now()
-        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > TOKEN_TOUCH_INTERVAL_SECONDS:
+        if (
+            api_token.last_used_at is None
+            or (now - api_token.last_used_at).total_seconds() > TOKEN_TOUCH_INTERVAL_SECONDS
+        ):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
         return api_token.user

@@ -27,7 +27,9 @@ class Industry(models.Model):
     name_en = models.CharField(max_length=64)
     # Extra words that mean the same trade (短剧, 抖音 … for short video): used by search and matching.
     synonyms = models.CharField(max_length=255, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     circle = models.ForeignKey(
         "circles.Circle", null=True, blank=True, on_delete=models.CASCADE, related_name="custom_industries"
     )
@@ -36,7 +38,9 @@ class Industry(models.Model):
     class Meta:
         ordering = ["position", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=Q(circle__isnull=True), name="industry_code_curated_uniq"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(circle__isnull=True), name="industry_code_curated_uniq"
+            ),
             models.UniqueConstraint(fields=["circle", "code"], name="industry_code_circle_uniq"),
         ]
         verbose_name_plural = "industries"
@@ -72,7 +76,9 @@ class Circle(models.Model):
     invitation_ttl_hours = models.PositiveIntegerField(
         _("invitation lifetime (hours)"), default=DEFAULT_INVITATION_TTL_HOURS
     )
-    notify_sponsor_on_removal = models.BooleanField(_("tell the sponsor when a member is removed"), default=True)
+    notify_sponsor_on_removal = models.BooleanField(
+        _("tell the sponsor when a member is removed"), default=True
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -80,7 +86,8 @@ class Circle(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(invitation_ttl_hours__gte=1) & Q(invitation_ttl_hours__lte=MAX_INVITATION_TTL_HOURS),
+                condition=Q(invitation_ttl_hours__gte=1)
+                & Q(invitation_ttl_hours__lte=MAX_INVITATION_TTL_HOURS),
                 name="circle_invitation_ttl_range",
             ),
             models.CheckConstraint(
@@ -135,7 +142,8 @@ class Membership(models.Model):
                 fields=["circle"], condition=Q(sponsor__isnull=True), name="membership_one_origin_per_circle"
             ),
             models.CheckConstraint(
-                condition=Q(status="active", removed_at__isnull=True) | Q(status="removed", removed_at__isnull=False),
+                condition=Q(status="active", removed_at__isnull=True)
+                | Q(status="removed", removed_at__isnull=False),
                 name="membership_removed_has_time",
             ),
         ]
@@ -175,7 +183,9 @@ class MemberCard(models.Model):
     company = models.CharField(_("company"), max_length=128, blank=True)
     title = models.CharField(_("title"), max_length=128, blank=True)
     city = models.CharField(_("city"), max_length=64, blank=True, db_index=True)
-    industries = models.ManyToManyField(Industry, blank=True, related_name="cards", verbose_name=_("industries"))
+    industries = models.ManyToManyField(
+        Industry, blank=True, related_name="cards", verbose_name=_("industries")
+    )
     offers = models.TextField(_("strengths and offers"), blank=True, max_length=CARD_TEXT_MAX_LENGTH)
     needs = models.TextField(_("needs and asks"), blank=True, max_length=CARD_TEXT_MAX_LENGTH)
     bio = models.TextField(_("bio"), blank=True, max_length=CARD_TEXT_MAX_LENGTH)

@@ -12,27 +12,30 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.services import Conflict, ServiceError, audit_record
+from kindred.core.services import Conflict, PermissionDenied, ServiceError, audit_record
 
 from . import text
 from .models import CARD_TAGS_MAX, TAG_MAX_LENGTH, CardTag, Circle, Industry, MemberCard, Membership
 
 CARD_TEXT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
-CARD_CONTACT_FIELDS = ("wechat", "wechat_visibility", "phone", "phone_visibility", "email", "email_visibility")
+CARD_CONTACT_FIELDS = (
+    "wechat",
+    "wechat_visibility",
+    "phone",
+    "phone_visibility",
+    "email",
+    "email_visibility",
+)
 
 
 def _card_document(card: MemberCard, tag_names: Iterable[str], industry_names: Iterable[str]) -> str:
-    return text.search_document(
-        [*(getattr(card, f) for f in CARD_TEXT_FIELDS), *tag_names, *industry_names]
-    )
+    return text.search_document([*(getattr(card, f) for f in CARD_TEXT_FIELDS), *tag_names, *industry_names])
 
 
 def card_reindex(*, card: MemberCard) -> None:
     """Recompute the card's search document from its fields, tags and industries."""
     tags = list(card.tags.values_list("name", flat=True))
-    industries = [
-        f"{i.name_zh} {i.name_en} {i.synonyms}" for i in card.industries.all()
-    ]
+    industries = [f"{i.name_zh} {i.name_en} {i.synonyms}" for i in card.industries.all()]
     card.search_document = _card_document(card, tags, industries)
     MemberCard.objects.filter(pk=card.pk).update(search_document=card.search_document)
 
@@ -76,9 +79,8 @@ def card_update(
     card.save()
     if industry_codes is not None:
         industries = list(
-            Industry.objects.filter(code__in=industry_codes).filter(
-                circle__isnull=True
-            ) | Industry.objects.filter(code__in=industry_codes, circle_id=membership.circle_id)
+            Industry.objects.filter(code__in=industry_codes).filter(circle__isnull=True)
+            | Industry.objects.filter(code__in=industry_codes, circle_id=membership.circle_id)
         )
         found = {i.code for i in industries}
         missing = [c for c in industry_codes if c not in found]
@@ -91,7 +93,9 @@ def card_update(
         cleaned = _clean_tags(names)
         card.tags.filter(kind=kind).exclude(name__in=cleaned).delete()
         existing = set(card.tags.filter(kind=kind).values_list("name", flat=True))
-        CardTag.objects.bulk_create([CardTag(card=card, kind=kind, name=n) for n in cleaned if n not in existing])
+        CardTag.objects.bulk_create(
+            [CardTag(card=card, kind=kind, name=n) for n in cleaned if n not in existing]
+        )
     card_reindex(card=card)
     audit_record(
         action="card_updated",
@@ -129,8 +133,13 @@ def circle_create(
         if theme is None:
             raise ServiceError(_("Unknown industry: %(c)s") % {"c": theme_code})
     circle = Circle(
-        name=name, slug=slug, description=description, values_statement=values_statement,
-        theme=theme, created_by=creator, **rules,
+        name=name,
+        slug=slug,
+        description=description,
+        values_statement=values_statement,
+        theme=theme,
+        created_by=creator,
+        **rules,
     )
     circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
     try:
@@ -156,8 +165,14 @@ def circle_create(
 @transaction.atomic
 def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     editable = {
-        "name", "description", "values_statement", "nomination_policy", "nominate_after_days",
-        "max_pending_nominations", "invitation_ttl_hours", "notify_sponsor_on_removal",
+        "name",
+        "description",
+        "values_statement",
+        "nomination_policy",
+        "nominate_after_days",
+        "max_pending_nominations",
+        "invitation_ttl_hours",
+        "notify_sponsor_on_removal",
     }
     unknown = set(fields) - editable
     if unknown:
@@ -167,7 +182,13 @@ def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
         setattr(circle, key, value)
     circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
     circle.save()
-    audit_record(action="circle_updated", actor=actor, circle_id=circle.pk, target=circle, data={"fields": sorted(fields)})
+    audit_record(
+        action="circle_updated",
+        actor=actor,
+        circle_id=circle.pk,
+        target=circle,
+        data={"fields": sorted(fields)},
+    )
     return circle
 
 
@@ -208,7 +229,10 @@ def membership_create(
     fields = dict(card_fields or {})
     fields.setdefault("display_name", user.get_full_name() or user.get_username())
     fields.setdefault("email", user.email or "")
-    card = MemberCard(membership=membership, **{k: v for k, v in fields.items() if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS})
+    card = MemberCard(
+        membership=membership,
+        **{k: v for k, v in fields.items() if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS},
+    )
     card.save()
     card_reindex(card=card)
     audit_record(
@@ -219,3 +243,55 @@ def membership_create(
         data={"sponsor": sponsor.pk if sponsor else None, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def membership_remove(
+    *, membership: Membership, actor: Membership, reason: str, at: datetime | None = None
+) -> Membership:
+    """The organizer removes a member with a reason (kept in the audit log); the sponsor is told by email
+    when the circle says so. The membership row and its place in the invite tree are kept."""
+    from django.core.mail import send_mail  # local: mail is a side effect of this one service
+
+    if not actor.is_organizer or actor.circle_id != membership.circle_id:
+        raise PermissionDenied(_("Only the organizer may remove members."))
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(_("Give a reason for the removal."))
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("circle", "sponsor__user", "card")
+        .get(pk=membership.pk)
+    )
+    if locked.sponsor_id is None:
+        raise ServiceError(_("The organizer cannot be removed from their own circle."))
+    if not locked.is_active:
+        raise Conflict(_("This member has already been removed."), code="already_removed")
+    locked.status = Membership.Status.REMOVED
+    locked.removed_at = at or timezone.now()
+    locked.removed_by = actor.user
+    locked.removed_reason = reason
+    locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+    audit_record(
+        action="membership_removed",
+        actor=actor.user,
+        circle_id=locked.circle_id,
+        target=locked,
+        data={"reason": reason, "sponsor": locked.sponsor_id},
+    )
+    sponsor = locked.sponsor
+    if locked.circle.notify_sponsor_on_removal and sponsor is not None and sponsor.user.email:
+        subject = _("%(name)s has left %(circle)s") % {
+            "name": locked.card.display_name,
+            "circle": locked.circle.name,
+        }
+        body = _(
+            "%(name)s, whom you invited, was removed from %(circle)s by the organizer.\n\nReason: %(reason)s"
+        ) % {
+            "name": locked.card.display_name,
+            "circle": locked.circle.name,
+            "reason": reason,
+        }
+        to = sponsor.user.email
+        transaction.on_commit(lambda: send_mail(str(subject), str(body), None, [to], fail_silently=True))
+    return locked

@@ -54,7 +54,9 @@ class Nomination(models.Model):
                 condition=Q(closeness__gte=CLOSENESS_MIN) & Q(closeness__lte=CLOSENESS_MAX),
                 name="nomination_closeness_range",
             ),
-            models.CheckConstraint(condition=Q(years_known__lte=YEARS_KNOWN_MAX), name="nomination_years_range"),
+            models.CheckConstraint(
+                condition=Q(years_known__lte=YEARS_KNOWN_MAX), name="nomination_years_range"
+            ),
             models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="nomination_has_contact"),
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(status="withdrawn") | Q(reviewed_at__isnull=False),
@@ -72,7 +74,9 @@ class Invitation(models.Model):
 
     nomination = models.OneToOneField(Nomination, on_delete=models.PROTECT, related_name="invitation")
     circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="invitations")
-    sponsor = models.ForeignKey("circles.Membership", on_delete=models.PROTECT, related_name="invitations_sent")
+    sponsor = models.ForeignKey(
+        "circles.Membership", on_delete=models.PROTECT, related_name="invitations_sent"
+    )
     code_hash = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
