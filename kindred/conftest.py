@@ -13,7 +13,7 @@ from kindred.circles.models import Circle, Membership
 from kindred.circles.services import circle_create, membership_create
 from kindred.ties.services import tie_record_sponsor
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105
 _seq = itertools.count(1)
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "kdr_"
+TOKEN_PREFIX = "kdr_"  # noqa: S105 (a marker, not a secret)
 TOKEN_NAME_MAX_LENGTH = 80
 
 
