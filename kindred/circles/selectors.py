@@ -1,11 +1,21 @@
+"""Reads of circles, memberships and cards. Everything a viewer may see of a card is decided here."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kindred.core.services import NotFound
+from kindred.core.services import NotFound, ServiceError
+from kindred.ties.selectors import tie_neighbors
 
-from .models import Circle, Membership
+from . import text
+from .models import DIRECTORY_PAGE_SIZE, CardTag, Circle, Industry, MemberCard, Membership, Visibility
+
+CONTACT_FIELDS = ("wechat", "phone", "email")
+MAX_PAGE = 100_000
 
 
 def membership_for_circle(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Membership:
@@ -34,4 +44,268 @@ def circle_list_for_user(*, user: AbstractBaseUser) -> list[Membership]:
     )
 
 
-__all__ = ["Circle", "circle_list_for_user", "membership_for_circle"]
+def membership_get(*, circle: Circle | int, member_id: int) -> Membership:
+    """A membership (active or removed) of `circle` by id, with its card and user; NotFound otherwise."""
+    circle_id = circle if isinstance(circle, int) else circle.pk
+    membership = (
+        Membership.objects.select_related("circle", "card", "user")
+        .filter(circle_id=circle_id, pk=member_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(_("Member not found."))
+    return membership
+
+
+def circle_member_count(*, circle: Circle) -> int:
+    return Membership.objects.filter(circle=circle, status=Membership.Status.ACTIVE).count()
+
+
+def circle_member_counts(*, circle_ids: list[int]) -> dict[int, int]:
+    """Active members per circle, in one query."""
+    rows = (
+        Membership.objects.filter(circle_id__in=circle_ids, status=Membership.Status.ACTIVE)
+        .values("circle_id")
+        .annotate(n=Count("id"))
+        .values_list("circle_id", "n")
+    )
+    return dict(rows)
+
+
+def industry_list(*, circle: Circle | None = None) -> list[Industry]:
+    """The curated taxonomy, plus the industries `circle`'s organizer added, in display order."""
+    cond = Q(circle__isnull=True)
+    if circle is not None:
+        cond |= Q(circle=circle)
+    return list(Industry.objects.filter(cond).order_by("circle_id", "position", "code"))
+
+
+def circle_industries(*, circle: Circle) -> list[Industry]:
+    """Only the industries the organizer added to this circle."""
+    return list(Industry.objects.filter(circle=circle).order_by("position", "code"))
+
+
+def circle_cities(*, circle: Circle) -> list[str]:
+    """The cities active members give on their cards, for the directory filter."""
+    rows = (
+        MemberCard.objects.filter(membership__circle=circle, membership__status=Membership.Status.ACTIVE)
+        .exclude(city="")
+        .values_list("city", flat=True)
+        .distinct()
+        .order_by("city")
+    )
+    return list(rows)
+
+
+# --- What a viewer sees of a card -------------------------------------------------------------------
+
+
+@dataclass
+class CardView:
+    """One card as one viewer may see it: contacts filtered by visibility, the organizer's note only for
+    the organizer and admins, the mutual ties of viewer and member, and the invite path from the origin."""
+
+    membership: Membership
+    card: MemberCard
+    offer_tags: list[str]
+    need_tags: list[str]
+    industries: list[Industry]
+    mutual: list[tuple[int, str]]
+    path: list[tuple[int, str]]
+    contacts: dict[str, str]
+    note: str | None
+    is_tie: bool
+    is_self: bool
+
+    @property
+    def member_id(self) -> int:
+        return self.membership.pk
+
+
+def card_contacts(*, card: MemberCard, viewer: Membership, viewer_is_tie: bool) -> dict[str, str]:
+    """The contact fields of `card` that `viewer` may see. The one place visibility is decided.
+
+    circle → every active member; ties → the owner and members with a confirmed tie to the owner;
+    nobody → only the owner.
+    """
+    is_owner = viewer.pk == card.membership_id
+    out: dict[str, str] = {}
+    for name in CONTACT_FIELDS:
+        value = getattr(card, name)
+        if not value:
+            continue
+        visibility = getattr(card, f"{name}_visibility")
+        if (
+            is_owner
+            or (visibility == Visibility.CIRCLE and viewer.is_active)
+            or (visibility == Visibility.TIES and viewer_is_tie)
+        ):
+            out[name] = value
+    return out
+
+
+def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[CardView]:
+    """Card views for memberships fetched with their card, tags and industries: two more queries, whatever
+    their number (the tie graph around viewer and page, and every name the page mentions)."""
+    ids = {m.pk for m in memberships}
+    neighbors = tie_neighbors(circle_id=viewer.circle_id, member_ids=ids | {viewer.pk})
+    mine = neighbors.get(viewer.pk, set())
+    mutual_ids = {m.pk: (mine & neighbors.get(m.pk, set())) - {viewer.pk, m.pk} for m in memberships}
+    wanted: set[int] = set().union(*mutual_ids.values(), *(m.ancestor_ids for m in memberships))
+    names: dict[int, str] = {}
+    active: set[int] = set()
+    if wanted:
+        for mid, name, status in MemberCard.objects.filter(membership_id__in=wanted).values_list(
+            "membership_id", "display_name", "membership__status"
+        ):
+            names[mid] = name
+            if status == Membership.Status.ACTIVE:
+                active.add(mid)
+    views = []
+    for m in memberships:
+        card = m.card
+        tags = list(card.tags.all())
+        is_tie = m.pk in mine
+        mutual = sorted(
+            ((i, names[i]) for i in mutual_ids[m.pk] if i in active and i in names), key=lambda p: p[1]
+        )
+        path = [(i, names.get(i, "?")) for i in m.ancestor_ids] + [(m.pk, card.display_name)]
+        views.append(
+            CardView(
+                membership=m,
+                card=card,
+                offer_tags=[t.name for t in tags if t.kind == CardTag.Kind.OFFER],
+                need_tags=[t.name for t in tags if t.kind == CardTag.Kind.NEED],
+                industries=list(card.industries.all()),
+                mutual=mutual,
+                path=path,
+                contacts=card_contacts(card=card, viewer=viewer, viewer_is_tie=is_tie),
+                note=m.organizer_note if viewer.can_review else None,
+                is_tie=is_tie,
+                is_self=m.pk == viewer.pk,
+            )
+        )
+    return views
+
+
+def _with_card(qs: QuerySet[Membership]) -> QuerySet[Membership]:
+    return qs.select_related("card").prefetch_related("card__tags", "card__industries")
+
+
+def member_card(*, viewer: Membership, member_id: int) -> CardView:
+    """One member's card as `viewer` sees it. Removed members are shown to the organizer and admins only."""
+    qs = _with_card(Membership.objects.filter(circle_id=viewer.circle_id, pk=member_id))
+    if not viewer.can_review:
+        qs = qs.filter(status=Membership.Status.ACTIVE)
+    membership = qs.first()
+    if membership is None:
+        raise NotFound(_("Member not found."))
+    return _card_views(viewer=viewer, memberships=[membership])[0]
+
+
+# --- The directory ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DirectoryPage:
+    items: list[CardView]
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def previous_page(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+def industry_ids_for_filter(*, circle_id: int, code: str) -> list[int]:
+    """The industry `code` (curated or the circle's own) and its children; ServiceError if unknown."""
+    visible = Q(circle__isnull=True) | Q(circle_id=circle_id)
+    ids = list(
+        Industry.objects.filter(visible)
+        .filter(Q(code=code) | Q(parent__code=code))
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        raise ServiceError(_("Unknown industry: %(c)s") % {"c": code}, code="unknown_industry")
+    return ids
+
+
+def directory_queryset(
+    *, circle_id: int, q: str = "", city: str = "", industry: str = "", tag: str = ""
+) -> QuerySet[Membership]:
+    """Active members of the circle matching the search and filters (no query runs here, but for resolving
+    an industry code)."""
+    qs = Membership.objects.filter(circle_id=circle_id, status=Membership.Status.ACTIVE)
+    for token in text.query_tokens(q):
+        qs = qs.filter(card__search_document__contains=token)
+    city = " ".join(city.split())
+    if city:
+        qs = qs.filter(card__city__iexact=city)
+    if industry:
+        ids = industry_ids_for_filter(circle_id=circle_id, code=industry)
+        through = MemberCard.industries.through
+        qs = qs.filter(
+            Exists(through.objects.filter(membercard_id=OuterRef("card__id"), industry_id__in=ids))
+        )
+    tag = " ".join(tag.split())
+    if tag:
+        qs = qs.filter(Exists(CardTag.objects.filter(card_id=OuterRef("card__id"), name=tag)))
+    return qs
+
+
+def directory_page(
+    *,
+    viewer: Membership,
+    q: str = "",
+    city: str = "",
+    industry: str = "",
+    tag: str = "",
+    page: int = 1,
+    page_size: int = DIRECTORY_PAGE_SIZE,
+) -> DirectoryPage:
+    """One page of the circle's directory as `viewer` sees it, in a constant number of queries: the count,
+    the page with cards, their tags, their industries, the tie graph, the names (one more to resolve an
+    industry filter). A page past the end is empty; a page below 1 is refused."""
+    if page < 1 or page > MAX_PAGE:
+        raise ServiceError(_("No such page."), code="bad_page")
+    qs = directory_queryset(circle_id=viewer.circle_id, q=q, city=city, industry=industry, tag=tag)
+    count = qs.count()
+    num_pages = max(1, -(-count // page_size))
+    start = (page - 1) * page_size
+    memberships = list(_with_card(qs.order_by("joined_at", "id"))[start : start + page_size]) if count else []
+    return DirectoryPage(
+        items=_card_views(viewer=viewer, memberships=memberships),
+        count=count,
+        page=page,
+        page_size=page_size,
+        num_pages=num_pages,
+        filters={"q": q, "city": city, "industry": industry, "tag": tag},
+    )
+
+
+__all__ = [
+    "CardView",
+    "Circle",
+    "DirectoryPage",
+    "card_contacts",
+    "circle_list_for_user",
+    "directory_page",
+    "member_card",
+    "membership_for_circle",
+    "membership_get",
+]

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from kindred.core.services import Conflict, PermissionDenied, ServiceError, audit_record
 
 from . import text
-from .models import CARD_TAGS_MAX, TAG_MAX_LENGTH, CardTag, Circle, Industry, MemberCard, Membership
+from .models import (
+    CARD_TAGS_MAX,
+    CARD_TEXT_MAX_LENGTH,
+    TAG_MAX_LENGTH,
+    CardTag,
+    Circle,
+    Industry,
+    MemberCard,
+    Membership,
+)
 
 CARD_TEXT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
 CARD_CONTACT_FIELDS = (
@@ -26,6 +36,35 @@ CARD_CONTACT_FIELDS = (
     "email",
     "email_visibility",
 )
+CIRCLE_RULE_FIELDS = (
+    "nomination_policy",
+    "nominate_after_days",
+    "max_pending_nominations",
+    "invitation_ttl_hours",
+    "notify_sponsor_on_removal",
+)
+CIRCLE_EDITABLE_FIELDS = ("name", "description", "values_statement", *CIRCLE_RULE_FIELDS)
+INDUSTRY_NAME_MAX_LENGTH = 64
+INDUSTRY_SYNONYMS_MAX_LENGTH = 255
+DISPLAY_NAME_MAX_LENGTH = 64
+
+
+def _validated(obj: models.Model, *, exclude: list[str]) -> None:
+    """full_clean, with Django's ValidationError turned into a ServiceError the edge answers with a 400."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False)
+        # Django checks max_length of CharFields only; a TextField's is a form hint. Enforce both.
+        for f in obj._meta.concrete_fields:
+            value = getattr(obj, f.attname)
+            if isinstance(f, models.TextField) and f.max_length and len(value or "") > f.max_length:
+                raise ValidationError({f.name: _("At most %(n)d characters.") % {"n": f.max_length}})
+    except ValidationError as exc:
+        messages = []
+        for field, errs in exc.message_dict.items():
+            label = getattr(obj._meta.get_field(field), "verbose_name", field) if field != "__all__" else ""
+            joined = " ".join(str(m) for m in errs)
+            messages.append(f"{label}: {joined}" if label else joined)
+        raise ServiceError("; ".join(messages), code="invalid_fields") from exc
 
 
 def _card_document(card: MemberCard, tag_names: Iterable[str], industry_names: Iterable[str]) -> str:
@@ -66,24 +105,31 @@ def card_update(
     need_tags: list[str] | None = None,
 ) -> MemberCard:
     """Set the given card fields (only those in `fields`), industries and tags; reindex for search."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not locked.is_active:
+        raise PermissionDenied(_("A removed member's card cannot be changed."))
     card = MemberCard.objects.select_for_update().get(membership=membership)
     allowed = set(CARD_TEXT_FIELDS) | set(CARD_CONTACT_FIELDS)
     unknown = set(fields) - allowed
     if unknown:
         raise ServiceError(_("Unknown card fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     for key, value in fields.items():
+        if value is None:
+            value = ""
         setattr(card, key, value.strip() if isinstance(value, str) else value)
     if not card.display_name:
         raise ServiceError(_("A display name is required."))
-    card.full_clean(exclude=["membership", "industries", "search_document"])
+    _validated(card, exclude=["membership", "industries", "search_document"])
     card.save()
     if industry_codes is not None:
+        codes = list(dict.fromkeys(industry_codes))
         industries = list(
-            Industry.objects.filter(code__in=industry_codes).filter(circle__isnull=True)
-            | Industry.objects.filter(code__in=industry_codes, circle_id=membership.circle_id)
+            Industry.objects.filter(code__in=codes).filter(
+                models.Q(circle__isnull=True) | models.Q(circle_id=membership.circle_id)
+            )
         )
         found = {i.code for i in industries}
-        missing = [c for c in industry_codes if c not in found]
+        missing = [c for c in codes if c not in found]
         if missing:
             raise ServiceError(_("Unknown industries: %(c)s") % {"c": ", ".join(missing)})
         card.industries.set(industries)
@@ -121,6 +167,9 @@ def circle_create(
     **rules: Any,
 ) -> Circle:
     """Create a circle; the creator becomes its organizer and the origin of its invite tree."""
+    unknown = set(rules) - set(CIRCLE_RULE_FIELDS)
+    if unknown:
+        raise ServiceError(_("Unknown circle fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     name = name.strip()
     if not name:
         raise ServiceError(_("A circle needs a name."))
@@ -141,7 +190,7 @@ def circle_create(
         created_by=creator,
         **rules,
     )
-    circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
+    _validated(circle, exclude=["created_by", "theme"])
     try:
         with transaction.atomic():
             circle.save()
@@ -164,23 +213,20 @@ def circle_create(
 
 @transaction.atomic
 def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
-    editable = {
-        "name",
-        "description",
-        "values_statement",
-        "nomination_policy",
-        "nominate_after_days",
-        "max_pending_nominations",
-        "invitation_ttl_hours",
-        "notify_sponsor_on_removal",
-    }
-    unknown = set(fields) - editable
+    """The organizer changes the circle's name, texts and rules."""
+    unknown = set(fields) - set(CIRCLE_EDITABLE_FIELDS)
     if unknown:
         raise ServiceError(_("Unknown circle fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    if not Membership.objects.filter(
+        circle=circle, user=actor, role=Membership.Role.ORGANIZER, status=Membership.Status.ACTIVE
+    ).exists():
+        raise PermissionDenied(_("Only the organizer may change the circle."))
     for key, value in fields.items():
-        setattr(circle, key, value)
-    circle.full_clean(exclude=["created_by", "theme"], validate_unique=False)
+        setattr(circle, key, value.strip() if isinstance(value, str) else value)
+    if not circle.name:
+        raise ServiceError(_("A circle needs a name."))
+    _validated(circle, exclude=["created_by", "theme"])
     circle.save()
     audit_record(
         action="circle_updated",
@@ -227,12 +273,17 @@ def membership_create(
     except IntegrityError as exc:
         raise Conflict(_("This account is already a member of the circle."), code="already_member") from exc
     fields = dict(card_fields or {})
-    fields.setdefault("display_name", user.get_full_name() or user.get_username())
+    fields.setdefault("display_name", (user.get_full_name() or user.get_username())[:DISPLAY_NAME_MAX_LENGTH])
     fields.setdefault("email", user.email or "")
     card = MemberCard(
         membership=membership,
-        **{k: v for k, v in fields.items() if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS},
+        **{
+            k: (v.strip() if isinstance(v, str) else v)
+            for k, v in fields.items()
+            if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS and v is not None
+        },
     )
+    _validated(card, exclude=["membership", "industries", "search_document"])
     card.save()
     card_reindex(card=card)
     audit_record(
@@ -295,3 +346,99 @@ def membership_remove(
         to = sponsor.user.email
         transaction.on_commit(lambda: send_mail(str(subject), str(body), None, [to], fail_silently=True))
     return locked
+
+
+@transaction.atomic
+def membership_note_set(*, membership: Membership, actor: Membership, note: str) -> Membership:
+    """The organizer (or an admin) writes their private note on a member. Only they ever see it."""
+    if not actor.can_review or actor.circle_id != membership.circle_id:
+        raise PermissionDenied(_("Only the organizer and admins may keep notes on members."))
+    note = note.strip()
+    if len(note) > CARD_TEXT_MAX_LENGTH:
+        raise ServiceError(_("A note may have at most %(n)d characters.") % {"n": CARD_TEXT_MAX_LENGTH})
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked.organizer_note = note
+    locked.save(update_fields=["organizer_note"])
+    # The audit row records that the note changed, not what it says.
+    audit_record(action="membership_note_set", actor=actor.user, circle_id=locked.circle_id, target=locked)
+    return locked
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, actor: Membership, role: str) -> Membership:
+    """The organizer makes a member an admin (who may review nominations) or back a member."""
+    if not actor.is_organizer or actor.circle_id != membership.circle_id:
+        raise PermissionDenied(_("Only the organizer may change roles."))
+    if role not in (Membership.Role.ADMIN, Membership.Role.MEMBER):
+        raise ServiceError(_("A member can be made an admin or a member."))
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.role == Membership.Role.ORGANIZER:
+        raise ServiceError(_("The organizer's role cannot be changed."))
+    if not locked.is_active:
+        raise Conflict(_("This member has been removed."), code="removed")
+    previous = locked.role
+    if previous != role:
+        locked.role = role
+        locked.save(update_fields=["role"])
+        audit_record(
+            action="membership_role_set",
+            actor=actor.user,
+            circle_id=locked.circle_id,
+            target=locked,
+            data={"from": previous, "to": role},
+        )
+    return locked
+
+
+@transaction.atomic
+def industry_add(
+    *,
+    circle: Circle,
+    actor: Membership,
+    name_zh: str,
+    name_en: str = "",
+    synonyms: str = "",
+    parent_code: str | None = None,
+) -> Industry:
+    """The organizer adds an industry only their circle uses (beside the curated taxonomy)."""
+    if not actor.is_organizer or actor.circle_id != circle.pk:
+        raise PermissionDenied(_("Only the organizer may add industries."))
+    Circle.objects.select_for_update().get(pk=circle.pk)
+    name_zh, name_en, synonyms = name_zh.strip(), name_en.strip(), " ".join(synonyms.split())
+    if not name_zh:
+        raise ServiceError(_("An industry needs a name."))
+    if max(len(name_zh), len(name_en)) > INDUSTRY_NAME_MAX_LENGTH:
+        raise ServiceError(
+            _("An industry name may have at most %(n)d characters.") % {"n": INDUSTRY_NAME_MAX_LENGTH}
+        )
+    if len(synonyms) > INDUSTRY_SYNONYMS_MAX_LENGTH:
+        raise ServiceError(
+            _("Synonyms may have at most %(n)d characters.") % {"n": INDUSTRY_SYNONYMS_MAX_LENGTH}
+        )
+    visible = Industry.objects.filter(models.Q(circle__isnull=True) | models.Q(circle=circle))
+    if visible.filter(models.Q(name_zh=name_zh) | models.Q(name_en__iexact=name_en or name_zh)).exists():
+        raise Conflict(_("This industry already exists."), code="industry_exists")
+    parent = None
+    if parent_code:
+        parent = visible.filter(code=parent_code).first()
+        if parent is None:
+            raise ServiceError(_("Unknown industry: %(c)s") % {"c": parent_code})
+    # A code that can never collide with a curated one (curated codes have no "c<digits>-" prefix).
+    count = Industry.objects.filter(circle=circle).count()
+    code = f"c{circle.pk}-{count + 1}"
+    while Industry.objects.filter(circle=circle, code=code).exists():
+        count += 1
+        code = f"c{circle.pk}-{count + 1}"
+    industry = Industry.objects.create(
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en or name_zh,
+        synonyms=synonyms,
+        parent=parent,
+        circle=circle,
+        position=10_000 + count,
+    )
+    audit_record(
+        action="industry_added", actor=actor.user, circle_id=circle.pk, target=industry, data={"code": code}
+    )
+    return industry
