@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 EARLIEST_SINCE_YEAR = 1950
 
+# How much each signal counts when suggesting whom a member most likely knows (ties.selectors).
+SUGGEST_WEIGHT_SPONSOR_TIE = 5  # a confirmed tie of the member's sponsor
+SUGGEST_WEIGHT_SAME_COMPANY = 4  # the same company on both cards
+SUGGEST_WEIGHT_CITY_AND_INDUSTRY = 3  # the same city and at least one shared industry
+SUGGEST_LIMIT_DEFAULT = 10
+SUGGEST_LIMIT_MAX = 50
+
 
 class Tie(models.Model):
     class Kind(models.TextChoices):
@@ -59,3 +66,7 @@ class Tie(models.Model):
 
     def other(self, membership_id: int) -> int:
         return self.member_high_id if membership_id == self.member_low_id else self.member_low_id
+
+
+# What a member may declare; sponsor ties are made only by accepted invitations.
+DECLARABLE_KINDS = tuple(k for k in Tie.Kind.values if k != Tie.Kind.SPONSOR)

@@ -1,4 +1,19 @@
-"""Every state change of ties."""
+"""Every state change of ties.
+
+The life of a tie (one row per unordered pair of members):
+
+    (none) --declare--> pending --confirm (by the other party)--> confirmed
+                           |
+                           +--ignore (by the other party)--> ignored --confirm / declare back--> confirmed
+
+- Declaring towards someone who already asked me confirms their request (the tie is mutual).
+- Ignoring is quiet: the declarer keeps seeing their request as pending, and declaring again tells them
+  only "already asked" (the same answer as for a request still pending).
+- An ignored tie can be turned into a confirmed one only by the party who ignored it (by confirming it
+  or by declaring back); the declarer cannot nag.
+- A confirmed tie is final here: declaring it again is a Conflict.
+- `sponsor` ties are made only by accepted invitations (`tie_record_sponsor`), never declared.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +22,142 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Membership
-from kindred.core.services import audit_record
+from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 
-from .models import Tie
+from .models import DECLARABLE_KINDS, EARLIEST_SINCE_YEAR, Tie
+
+
+def _lock_pair(actor_id: int, other_id: int) -> tuple[Membership, Membership]:
+    """Lock both memberships in id order (so two opposite declarations cannot deadlock), check under
+    the lock that both are still active, and return fresh copies of (actor, other)."""
+    rows = {
+        m.pk: m
+        for m in Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk__in=(actor_id, other_id))
+        .order_by("pk")
+    }
+    if actor_id not in rows or other_id not in rows:
+        raise NotFound(_("Member not found."))
+    actor, other = rows[actor_id], rows[other_id]
+    if not actor.is_active:
+        raise PermissionDenied(_("You are no longer a member of this circle."), code="actor_removed")
+    if not other.is_active:
+        raise ServiceError(_("This member is no longer in the circle."), code="member_removed")
+    return actor, other
+
+
+def _check_since_year(since_year: int | None, now: datetime) -> None:
+    if since_year is None:
+        return
+    this_year = timezone.localtime(now).year
+    if not EARLIEST_SINCE_YEAR <= since_year <= this_year:
+        raise ServiceError(
+            _("The year you met must be between %(low)d and %(high)d.")
+            % {"low": EARLIEST_SINCE_YEAR, "high": this_year},
+            code="bad_since_year",
+        )
+
+
+def _confirm(tie: Tie, *, by: Membership, now: datetime) -> Tie:
+    tie.status = Tie.Status.CONFIRMED
+    tie.confirmed_at = now
+    tie.save(update_fields=["status", "confirmed_at"])
+    audit_record(action="tie_confirmed", actor=by.user, circle_id=tie.circle_id, target=tie)
+    return tie
+
+
+@transaction.atomic
+def tie_declare(
+    *,
+    declarer: Membership,
+    other: Membership,
+    kind: str,
+    since_year: int | None = None,
+    at: datetime | None = None,
+) -> Tie:
+    """`declarer` says they know `other`. Returns the pending tie, or the confirmed one when `other` had
+    already asked (or asked and was ignored by `declarer`, who now changes their mind)."""
+    now = at or timezone.now()
+    if kind not in DECLARABLE_KINDS:
+        raise ServiceError(_("Choose how you know each other."), code="bad_kind")
+    _check_since_year(since_year, now)
+    if declarer.pk == other.pk:
+        raise ServiceError(_("You cannot declare a tie with yourself."), code="self_tie")
+    if declarer.circle_id != other.circle_id:
+        raise ServiceError(_("You can only declare ties inside your circle."), code="other_circle")
+    declarer, other = _lock_pair(declarer.pk, other.pk)
+
+    low, high = sorted((declarer.pk, other.pk))
+    tie = Tie.objects.select_for_update().filter(member_low_id=low, member_high_id=high).first()
+    if tie is None:
+        tie = Tie.objects.create(
+            circle_id=declarer.circle_id,
+            member_low_id=low,
+            member_high_id=high,
+            declared_by_id=declarer.pk,
+            kind=kind,
+            since_year=since_year,
+        )
+        if at is not None:
+            Tie.objects.filter(pk=tie.pk).update(created_at=at)
+            tie.created_at = at
+        audit_record(
+            action="tie_declared",
+            actor=declarer.user,
+            circle_id=tie.circle_id,
+            target=tie,
+            data={"other": other.pk, "kind": kind, "since_year": since_year},
+        )
+        return tie
+    if tie.status == Tie.Status.CONFIRMED:
+        raise Conflict(_("You are already tied with this member."), code="already_tied")
+    if tie.declared_by_id == declarer.pk:
+        # Pending, or ignored by the other party, which the declarer must not learn: same answer.
+        raise Conflict(_("You have already asked; waiting for confirmation."), code="already_declared")
+    # The other party asked first (pending, or ignored by the declarer who now changes their mind).
+    if tie.since_year is None and since_year is not None:
+        tie.since_year = since_year
+        tie.save(update_fields=["since_year"])
+    return _confirm(tie, by=declarer, now=now)
+
+
+def _locked_for_answer(tie: Tie, member: Membership) -> tuple[Tie, Membership]:
+    """Check that `member` is the party who was asked and both are still active, then lock the tie.
+
+    The pair and the declarer of a tie never change, so they are read from `tie`; the locks are taken
+    in the same order as `tie_declare` takes them (memberships by id, then the tie): no deadlock."""
+    if member.pk not in (tie.member_low_id, tie.member_high_id):
+        raise NotFound(_("Tie not found."))
+    if member.pk == tie.declared_by_id:
+        raise PermissionDenied(_("Only the member you asked can answer this request."), code="not_asked")
+    asked, _declarer = _lock_pair(member.pk, tie.declared_by_id)
+    locked = Tie.objects.select_for_update().get(pk=tie.pk)
+    if locked.status == Tie.Status.CONFIRMED:
+        raise Conflict(_("You are already tied with this member."), code="already_tied")
+    return locked, asked
+
+
+@transaction.atomic
+def tie_confirm(*, tie: Tie, member: Membership, at: datetime | None = None) -> Tie:
+    """The member who was asked confirms (also after ignoring it first). Confirmed ties are mutual."""
+    locked, asked = _locked_for_answer(tie, member)
+    return _confirm(locked, by=asked, now=at or timezone.now())
+
+
+@transaction.atomic
+def tie_ignore(*, tie: Tie, member: Membership) -> Tie:
+    """The member who was asked ignores the request, quietly: the declarer still sees it as pending.
+    Ignoring twice is harmless."""
+    locked, asked = _locked_for_answer(tie, member)
+    if locked.status == Tie.Status.PENDING:
+        locked.status = Tie.Status.IGNORED
+        locked.save(update_fields=["status"])
+        audit_record(action="tie_ignored", actor=asked.user, circle_id=locked.circle_id, target=locked)
+    return locked
 
 
 @transaction.atomic
