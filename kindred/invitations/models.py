@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 CLOSENESS_MIN = 1
 CLOSENESS_MAX = 5
 YEARS_KNOWN_MAX = 80
 REASON_MAX_LENGTH = 2000
+CODE_BYTES = 32  # secrets.token_urlsafe(CODE_BYTES): 43 characters, 256 bits
+CODE_MAX_LENGTH = 128  # longer strings are not codes; refused before hashing
 
 
 class Nomination(models.Model):
@@ -46,6 +51,8 @@ class Nomination(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.TextField(blank=True, max_length=REASON_MAX_LENGTH)
+    # An organizer's direct invitation: a nomination by themselves, approved at once.
+    direct = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,7 +79,8 @@ class Nomination(models.Model):
 class Invitation(models.Model):
     """A single-use, expiring, revocable link. Only the SHA-256 of its code is stored; the row is kept forever."""
 
-    nomination = models.OneToOneField(Nomination, on_delete=models.PROTECT, related_name="invitation")
+    # Several rows per nomination only when a lost link is re-issued: the old row is revoked first.
+    nomination = models.ForeignKey(Nomination, on_delete=models.PROTECT, related_name="invitations")
     circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="invitations")
     sponsor = models.ForeignKey(
         "circles.Membership", on_delete=models.PROTECT, related_name="invitations_sent"
@@ -103,7 +111,37 @@ class Invitation(models.Model):
                 ),
                 name="invitation_accept_all_or_nothing",
             ),
+            models.UniqueConstraint(
+                fields=["nomination"],
+                condition=Q(revoked_at__isnull=True),
+                name="invitation_one_live_per_nomination",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(accepted_at__isnull=True),
+                name="invitation_not_revoked_and_accepted",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"invitation #{self.pk} to {self.circle_id}"
+
+    @property
+    def is_used(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, at: datetime | None = None) -> bool:
+        return (at or timezone.now()) >= self.expires_at
+
+    def state(self, at: datetime | None = None) -> str:
+        """One of: accepted, revoked, expired, open."""
+        if self.is_used:
+            return "accepted"
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired(at):
+            return "expired"
+        return "open"
