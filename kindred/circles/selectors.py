@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound, ServiceError
@@ -27,7 +27,7 @@ def membership_for_circle(*, user: AbstractBaseUser | AnonymousUser, slug: str) 
     if not getattr(user, "is_authenticated", False):
         raise NotFound(_("Circle not found."))
     membership = (
-        Membership.objects.select_related("circle", "circle__theme", "card")
+        Membership.objects.select_related("circle", "circle__theme__parent", "card")
         .filter(circle__slug=slug, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
         .first()
     )
@@ -189,7 +189,8 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
 
 
 def _with_card(qs: QuerySet[Membership]) -> QuerySet[Membership]:
-    return qs.select_related("card").prefetch_related("card__tags", "card__industries")
+    industries = Prefetch("card__industries", queryset=Industry.objects.select_related("parent"))
+    return qs.select_related("card").prefetch_related("card__tags", industries)
 
 
 def member_card(*, viewer: Membership, member_id: int) -> CardView:
@@ -233,11 +234,11 @@ class DirectoryPage:
 
 
 def industry_ids_for_filter(*, circle_id: int, code: str) -> list[int]:
-    """The industry `code` (curated or the circle's own) and its children; ServiceError if unknown."""
+    """The industry `code` (curated or the circle's own), its children and theirs; ServiceError if unknown."""
     visible = Q(circle__isnull=True) | Q(circle_id=circle_id)
     ids = list(
         Industry.objects.filter(visible)
-        .filter(Q(code=code) | Q(parent__code=code))
+        .filter(Q(code=code) | Q(parent__code=code) | Q(parent__parent__code=code))
         .values_list("id", flat=True)
     )
     if not ids:

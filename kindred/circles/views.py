@@ -1,0 +1,290 @@
+"""Circle pages: thin views over the services and selectors. A non-member sees a 404 for every circle page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kindred.core.services import NotFound, ServiceError
+
+from . import selectors, services
+from .forms import (
+    CardForm,
+    CircleCreateForm,
+    CircleSettingsForm,
+    DirectoryFilterForm,
+    IndustryAddForm,
+    NoteForm,
+    RemoveForm,
+    RoleForm,
+    industry_label,
+)
+from .models import Membership
+
+CircleView = Callable[..., HttpResponse]
+
+
+def circle_view(view: CircleView) -> CircleView:
+    """Sign-in required; the viewer's active membership of `slug` or a 404, passed as `membership`."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            membership = selectors.membership_for_circle(user=request.user, slug=slug)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        try:
+            return view(request, membership, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+
+    return wrapper
+
+
+def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
+    return {"circle": membership.circle, "membership": membership, **extra}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _attempt(form: BaseForm, action: Callable[[], Any]) -> bool:
+    """Run a service for a valid form; a refusal becomes a form error. True when it went through."""
+    if not form.is_valid():
+        return False
+    try:
+        action()
+    except ServiceError as exc:
+        form.add_error(None, str(exc.message))
+        return False
+    return True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.circle_list_for_user(user=_user(request))
+    counts = selectors.circle_member_counts(circle_ids=[m.circle_id for m in memberships])
+    rows = [(m, counts.get(m.circle_id, 0)) for m in memberships]
+    return render(request, "circles/home.html", {"rows": rows})
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = CircleCreateForm(request.POST or None)
+    created: list[Any] = []
+    if request.method == "POST":
+        user = _user(request)
+
+        def action() -> None:
+            data = dict(form.cleaned_data)
+            theme = data.pop("theme")
+            created.append(
+                services.circle_create(
+                    creator=user,
+                    name=data.pop("name"),
+                    slug=data.pop("slug"),
+                    description=data.pop("description"),
+                    values_statement=data.pop("values_statement"),
+                    theme_code=theme.code if theme else None,
+                    display_name=data.pop("display_name"),
+                    **data,
+                )
+            )
+
+        if _attempt(form, action):
+            messages.success(request, _("Your circle is ready. You are its organizer."))
+            return redirect("circles:detail", created[0].slug)
+    return render(request, "circles/create.html", {"form": form})
+
+
+@circle_view
+def detail(request: HttpRequest, membership: Membership) -> HttpResponse:
+    circle = membership.circle
+    ctx = _context(membership, member_count=selectors.circle_member_count(circle=circle))
+    return render(request, "circles/detail.html", ctx)
+
+
+@circle_view
+def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = DirectoryFilterForm(request.GET)
+    error = ""
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            page = selectors.directory_page(
+                viewer=membership,
+                q=data["q"],
+                city=data["city"],
+                industry=data["industry"],
+                tag=data["tag"],
+                page=data["page"] or 1,
+            )
+        except ServiceError as exc:
+            error = str(exc.message)
+    else:
+        error = _("Check the search and filters.")
+    status = 200 if page is not None else 400
+    ctx = _context(membership, form=form, page=page, error=error)
+    if page is not None:
+        ctx["base_query"] = "".join(f"{urlencode({k: v})}&" for k, v in page.filters.items() if v)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "circles/_directory_results.html", ctx, status=status)
+    circle = membership.circle
+    ctx["industries"] = [(i.code, industry_label(i)) for i in selectors.industry_list(circle=circle)]
+    ctx["cities"] = selectors.circle_cities(circle=circle)
+    return render(request, "circles/directory.html", ctx, status=status)
+
+
+@circle_view
+def member(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    view = selectors.member_card(viewer=membership, member_id=member_id)
+    ctx = _context(membership, view=view)
+    if membership.can_review:
+        ctx["note_form"] = NoteForm(initial={"note": view.note or ""})
+    target = view.membership
+    if membership.is_organizer and target.role != Membership.Role.ORGANIZER and target.is_active:
+        ctx["role_form"] = RoleForm(initial={"role": target.role})
+        ctx["remove_form"] = RemoveForm()
+    return render(request, "circles/member.html", ctx)
+
+
+def _member_action(
+    request: HttpRequest, membership: Membership, member_id: int, form: BaseForm, action: Callable[..., Any]
+) -> HttpResponse:
+    target = selectors.membership_get(circle=membership.circle, member_id=member_id)
+    if _attempt(form, lambda: action(target, form.cleaned_data)):
+        messages.success(request, _("Saved."))
+    else:
+        errors = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
+        messages.error(request, errors or _("Check the form."))
+    return redirect("circles:member", membership.circle.slug, member_id)
+
+
+@require_POST
+@circle_view
+def member_note(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    if not membership.can_review:
+        raise Http404
+    return _member_action(
+        request,
+        membership,
+        member_id,
+        NoteForm(request.POST),
+        lambda t, d: services.membership_note_set(membership=t, actor=membership, note=d["note"]),
+    )
+
+
+@require_POST
+@circle_view
+def member_role(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    if not membership.can_review:
+        raise Http404
+    return _member_action(
+        request,
+        membership,
+        member_id,
+        RoleForm(request.POST),
+        lambda t, d: services.membership_role_set(membership=t, actor=membership, role=d["role"]),
+    )
+
+
+@require_POST
+@circle_view
+def member_remove(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    if not membership.can_review:
+        raise Http404
+    return _member_action(
+        request,
+        membership,
+        member_id,
+        RemoveForm(request.POST),
+        lambda t, d: services.membership_remove(membership=t, actor=membership, reason=d["reason"]),
+    )
+
+
+@circle_view
+def card_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
+    card = membership.card
+    initial = {
+        "offer_tags": ", ".join(card.tags.filter(kind="offer").values_list("name", flat=True)),
+        "need_tags": ", ".join(card.tags.filter(kind="need").values_list("name", flat=True)),
+    }
+    form = CardForm(request.POST or None, instance=card, initial=initial, circle=membership.circle)
+    if request.method == "POST":
+
+        def action() -> None:
+            data = form.cleaned_data
+            fields = {k: v for k, v in data.items() if k not in ("industries", "offer_tags", "need_tags")}
+            services.card_update(
+                membership=membership,
+                actor=_user(request),
+                fields=fields,
+                industry_codes=[i.code for i in data["industries"]],
+                offer_tags=data["offer_tags"],
+                need_tags=data["need_tags"],
+            )
+
+        if _attempt(form, action):
+            messages.success(request, _("Your card is saved."))
+            return redirect("circles:member", membership.circle.slug, membership.pk)
+        card.refresh_from_db()
+    return render(request, "circles/card_edit.html", _context(membership, form=form))
+
+
+@circle_view
+def settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if not membership.is_organizer:
+        raise DjangoPermissionDenied
+    circle = membership.circle
+    is_industry = request.method == "POST" and "add_industry" in request.POST
+    form = CircleSettingsForm(
+        request.POST if request.method == "POST" and not is_industry else None, instance=circle
+    )
+    industry_form = IndustryAddForm(request.POST if is_industry else None)
+    if request.method == "POST" and not is_industry:
+        user = _user(request)
+        if _attempt(form, lambda: services.circle_update(circle=circle, actor=user, **form.cleaned_data)):
+            messages.success(request, _("The circle's settings are saved."))
+            return redirect("circles:settings", circle.slug)
+        circle.refresh_from_db()
+    if is_industry:
+
+        def add() -> None:
+            data = industry_form.cleaned_data
+            parent = data["parent"]
+            services.industry_add(
+                circle=circle,
+                actor=membership,
+                name_zh=data["name_zh"],
+                name_en=data["name_en"],
+                synonyms=data["synonyms"],
+                parent_code=parent.code if parent else None,
+            )
+
+        if _attempt(industry_form, add):
+            messages.success(request, _("The industry is added."))
+            return redirect(reverse("circles:settings", args=[circle.slug]) + "#industries")
+    ctx = _context(
+        membership,
+        form=form,
+        industry_form=industry_form,
+        custom_industries=selectors.circle_industries(circle=circle),
+    )
+    return render(request, "circles/settings.html", ctx)
