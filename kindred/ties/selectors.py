@@ -1,13 +1,41 @@
-"""Reads of the tie graph."""
+"""Reads of the tie graph. Every function here runs a constant number of queries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from .models import Tie
+from kindred.circles.models import MemberCard, Membership
+from kindred.core.services import NotFound
+
+from .models import (
+    SUGGEST_LIMIT_DEFAULT,
+    SUGGEST_LIMIT_MAX,
+    SUGGEST_WEIGHT_CITY_AND_INDUSTRY,
+    SUGGEST_WEIGHT_SAME_COMPANY,
+    SUGGEST_WEIGHT_SPONSOR_TIE,
+    Tie,
+)
+
+# Why a member is suggested: code → label shown to the member.
+REASON_SPONSOR_TIE = "sponsor_tie"
+REASON_SAME_COMPANY = "same_company"
+REASON_CITY_AND_INDUSTRY = "city_and_industry"
+REASON_LABELS: dict[str, Promise] = {
+    REASON_SPONSOR_TIE: _("A friend of your sponsor"),
+    REASON_SAME_COMPANY: _("Same company"),
+    REASON_CITY_AND_INDUSTRY: _("Same city, same trade"),
+}
+
+MUTUAL = "mutual"
+INCOMING = "incoming"
+OUTGOING = "outgoing"
 
 
 def tie_neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -27,3 +55,163 @@ def tie_neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set
         if high in ids:
             out[high].add(low)
     return out
+
+
+@dataclass(frozen=True)
+class TieView:
+    """A tie as one of its parties sees it: the partner (with their card) and which way it points."""
+
+    tie: Tie
+    partner: Membership
+    direction: str  # MUTUAL (confirmed), INCOMING (they asked me), OUTGOING (I asked them)
+
+    @property
+    def status(self) -> str:
+        """The status this party may see: an ignored request stays "pending" for its declarer."""
+        if self.direction == OUTGOING and self.tie.status == Tie.Status.IGNORED:
+            return Tie.Status.PENDING
+        return self.tie.status
+
+    @property
+    def status_label(self) -> str:
+        return str(Tie.Status(self.status).label)
+
+
+@dataclass
+class TieOverview:
+    confirmed: list[TieView] = field(default_factory=list)
+    incoming: list[TieView] = field(default_factory=list)
+    outgoing: list[TieView] = field(default_factory=list)
+
+
+def _party(membership_id: int) -> Q:
+    return Q(member_low_id=membership_id) | Q(member_high_id=membership_id)
+
+
+def _with_cards(qs: Any) -> Any:
+    return qs.select_related("member_low__card", "member_high__card")
+
+
+def _view(tie: Tie, membership_id: int) -> TieView:
+    partner = tie.member_high if tie.member_low_id == membership_id else tie.member_low
+    if tie.status == Tie.Status.CONFIRMED:
+        direction = MUTUAL
+    elif tie.declared_by_id == membership_id:
+        direction = OUTGOING
+    else:
+        direction = INCOMING
+    return TieView(tie=tie, partner=partner, direction=direction)
+
+
+def tie_overview(*, membership: Membership) -> TieOverview:
+    """The member's confirmed ties, the requests waiting for their answer and their own requests still
+    open (ignored ones included: ignoring is quiet). Partners who left the circle are left out. One query."""
+    out = TieOverview()
+    ties = _with_cards(Tie.objects.filter(_party(membership.pk), circle_id=membership.circle_id))
+    for tie in ties:
+        view = _view(tie, membership.pk)
+        if not view.partner.is_active:
+            continue
+        if view.direction == MUTUAL:
+            out.confirmed.append(view)
+        elif view.direction == OUTGOING:
+            out.outgoing.append(view)
+        elif tie.status == Tie.Status.PENDING:
+            out.incoming.append(view)
+    out.confirmed.sort(key=lambda v: (v.tie.confirmed_at, v.tie.pk), reverse=True)
+    return out
+
+
+def tie_get_for_member(*, membership: Membership, tie_id: int) -> TieView:
+    """One tie of `membership` (with the partner's card) as they see it; NotFound for anyone else's tie."""
+    tie = (
+        _with_cards(Tie.objects.filter(_party(membership.pk), circle_id=membership.circle_id))
+        .filter(pk=tie_id)
+        .first()
+    )
+    if tie is None:
+        raise NotFound(_("Tie not found."))
+    return _view(tie, membership.pk)
+
+
+def tie_between(*, membership: Membership, other_id: int) -> TieView | None:
+    """The tie between `membership` and member `other_id`, as `membership` sees it, if there is one."""
+    low, high = sorted((membership.pk, other_id))
+    tie = _with_cards(Tie.objects.filter(member_low_id=low, member_high_id=high)).first()
+    return _view(tie, membership.pk) if tie is not None else None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    member: Membership
+    score: int
+    reasons: tuple[str, ...]
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(REASON_LABELS[code]) for code in self.reasons]
+
+
+def _pair_with(membership_id: int) -> Q:
+    return Q(member_low_id=membership_id, member_high_id=OuterRef("pk")) | Q(
+        member_high_id=membership_id, member_low_id=OuterRef("pk")
+    )
+
+
+def tie_suggestions(*, membership: Membership, limit: int = SUGGEST_LIMIT_DEFAULT) -> list[Suggestion]:
+    """The active members `membership` most likely knows, best first, each with its reasons.
+
+    Signals (weights in ties.models): a confirmed tie of their sponsor; the same company; the same city
+    and a shared industry. Members with any tie row towards them are left out, whatever its status:
+    a request they ignored is shown to its declarer as still pending, so suggesting that member again
+    would both duplicate the request and give the quiet ignore away.
+    One query (two if the member's card is not loaded yet).
+    """
+    limit = max(1, min(limit, SUGGEST_LIMIT_MAX))
+    card: MemberCard = membership.card
+    company, city = card.company.strip(), card.city.strip()
+    signals: dict[str, tuple[Any, int]] = {}
+    if membership.sponsor_id is not None:
+        sponsor_ties = Tie.objects.filter(_pair_with(membership.sponsor_id), status=Tie.Status.CONFIRMED)
+        signals[REASON_SPONSOR_TIE] = (Exists(sponsor_ties), SUGGEST_WEIGHT_SPONSOR_TIE)
+    if company:
+        signals[REASON_SAME_COMPANY] = (Q(card__company__iexact=company), SUGGEST_WEIGHT_SAME_COMPANY)
+    if city:
+        links = MemberCard.industries.through.objects
+        mine = links.filter(membercard_id=card.pk).values("industry_id")
+        shared = Exists(links.filter(membercard_id=OuterRef("card__id"), industry_id__in=mine))
+        signals[REASON_CITY_AND_INDUSTRY] = (
+            Q(card__city__iexact=city) & Q(shared),
+            SUGGEST_WEIGHT_CITY_AND_INDUSTRY,
+        )
+    if not signals:
+        return []
+    flags = {
+        f"s_{code}": ExpressionWrapper(cond, output_field=BooleanField())
+        for code, (cond, _w) in signals.items()
+    }
+    score = sum(
+        (
+            Case(When(**{f"s_{code}": True}, then=Value(w)), default=Value(0))
+            for code, (_c, w) in signals.items()
+        ),
+        start=Value(0),
+    )
+    rows = (
+        Membership.objects.filter(circle_id=membership.circle_id, status=Membership.Status.ACTIVE)
+        .exclude(pk=membership.pk)
+        .filter(~Exists(Tie.objects.filter(_pair_with(membership.pk))))
+        .select_related("card")
+        .annotate(**flags)
+        .annotate(score=score)
+        .filter(score__gt=0)
+        .order_by("-score", "-joined_at", "-pk")[:limit]
+    )
+    return [
+        Suggestion(
+            member=m,
+            score=m.score,
+            reasons=tuple(code for code in signals if getattr(m, f"s_{code}")),
+        )
+        for m in rows
+    ]
