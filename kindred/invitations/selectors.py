@@ -15,6 +15,7 @@ from .models import CODE_MAX_LENGTH, Invitation, Nomination
 from .tree import TreeNode, build_tree
 
 RECENT_INVITATIONS_SHOWN = 50
+MAX_ID = 2**63  # ids above a signed 64-bit integer cannot exist (and would overflow the database driver)
 
 
 def code_hash(raw: str) -> str:
@@ -36,6 +37,8 @@ def invitation_for_code(code: str) -> Invitation:
 
 
 def nomination_get(*, circle: Circle, nomination_id: int) -> Nomination:
+    if not 0 < nomination_id < MAX_ID:
+        raise NotFound(_("Nomination not found."))
     nomination = (
         Nomination.objects.select_related("circle", "nominator__card", "nominator__user")
         .filter(circle=circle, pk=nomination_id)
@@ -47,6 +50,8 @@ def nomination_get(*, circle: Circle, nomination_id: int) -> Nomination:
 
 
 def invitation_get(*, circle: Circle, invitation_id: int) -> Invitation:
+    if not 0 < invitation_id < MAX_ID:
+        raise NotFound(_("Invitation not found."))
     invitation = (
         Invitation.objects.select_related("circle", "nomination", "sponsor__card")
         .filter(circle=circle, pk=invitation_id)

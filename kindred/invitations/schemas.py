@@ -1,0 +1,145 @@
+"""API schemas of nominations, invitations and the invite tree: In schemas validate at the edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from kindred.circles.models import CARD_TEXT_MAX_LENGTH
+from kindred.circles.schemas import ErrorOut, ValidationErrorOut
+
+from .models import CLOSENESS_MAX, CLOSENESS_MIN, CODE_MAX_LENGTH, REASON_MAX_LENGTH, YEARS_KNOWN_MAX
+from .services import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
+
+EMAIL_MAX_LENGTH = 254
+PASSWORD_MAX_LENGTH = 128
+
+RelationshipIn = Literal["colleague", "classmate", "partner", "friend", "family", "other"]
+
+__all__ = ["CODE_MAX_LENGTH", "ErrorOut", "ValidationErrorOut"]
+
+
+class DraftCardIn(Schema):
+    company: str = Field("", max_length=128)
+    title: str = Field("", max_length=128)
+    city: str = Field("", max_length=64)
+    offers: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
+    needs: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
+    bio: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
+
+
+class _ContactIn(Schema):
+    name: str = Field(..., min_length=1, max_length=NAME_MAX_LENGTH)
+    email: str = Field("", max_length=EMAIL_MAX_LENGTH, description="An email or a phone is required.")
+    phone: str = Field("", max_length=PHONE_MAX_LENGTH)
+    draft_card: DraftCardIn | None = None
+
+
+class NominationIn(_ContactIn):
+    relationship: RelationshipIn
+    years_known: int = Field(..., ge=0, le=YEARS_KNOWN_MAX)
+    closeness: int = Field(..., ge=CLOSENESS_MIN, le=CLOSENESS_MAX)
+    reason: str = Field(..., min_length=1, max_length=REASON_MAX_LENGTH)
+
+
+class DirectInvitationIn(_ContactIn):
+    reason: str = Field("", max_length=REASON_MAX_LENGTH)
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=REASON_MAX_LENGTH)
+
+
+class AcceptIn(Schema):
+    """Anonymous: `username` and `password` create the account. Authenticated: joins the caller's account."""
+
+    username: str = Field("", max_length=USERNAME_MAX_LENGTH)
+    password: str = Field("", max_length=PASSWORD_MAX_LENGTH)
+    display_name: str = Field("", max_length=NAME_MAX_LENGTH)
+    email: str = Field("", max_length=EMAIL_MAX_LENGTH)
+
+
+class TrackRecordOut(Schema):
+    nominated: int
+    pending: int
+    approved: int
+    rejected: int
+    withdrawn: int
+    active: int
+    removed: int
+
+
+class InvitationStateOut(Schema):
+    id: int
+    state: Literal["open", "expired", "revoked", "accepted"]
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+
+
+class NominationOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    relationship: str
+    years_known: int
+    closeness: int
+    reason: str
+    draft_card: dict[str, str]
+    status: Literal["pending", "approved", "rejected", "withdrawn"]
+    reject_reason: str
+    created_at: datetime
+    reviewed_at: datetime | None
+    nominator_id: int
+    nominator_name: str
+    track_record: TrackRecordOut | None = None
+    invitation: InvitationStateOut | None = None
+
+
+class IssuedOut(Schema):
+    invitation_id: int
+    code: str
+    url: str
+    expires_at: datetime
+
+
+class InvitationOut(InvitationStateOut):
+    nomination_id: int
+    sponsor_id: int
+    revoked_at: datetime | None
+
+
+class AcceptedOut(Schema):
+    circle: str
+    member_id: int
+    sponsor_id: int
+    display_name: str
+    joined_at: datetime
+    username: str
+    token: str | None = Field(None, description="A new API token, when the account was created by this call.")
+
+
+class TreeNodeOut(Schema):
+    member_id: int
+    display_name: str
+    joined_at: datetime
+    status: Literal["active", "removed"]
+    depth: int
+    subtree_size: int
+    subtree_active: int
+    subtree_removed: int
+    children: list[TreeNodeOut]
+
+
+TreeNodeOut.model_rebuild()
+
+
+class TreeOut(Schema):
+    circle: str
+    size: int
+    active: int
+    removed: int
+    root: TreeNodeOut | None
