@@ -3,19 +3,34 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Everything the build and the gates write at run time (SQLite file, generated secret key) stays in ./var,
+# whichever directory a command runs in.
+export KINDRED_DATA_DIR ?= $(CURDIR)/var
+PYTEST_ARGS ?=
 
-.PHONY: demo test install assets messages lint typecheck gates pytest pytest-db bench clean
+.PHONY: demo test install assets messages lint typecheck gates pytest bench clean
 
 $(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null || { \
+		echo "Kindred needs Python 3.11 as '$(PYTHON)' (Debian: apt-get install python3.11 python3.11-venv)."; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "Python's venv module is missing (Debian: apt-get install python3.11-venv)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) assets messages
 
+# htmx is served from our own static files. npm installs it from package-lock.json; without npm
+# (a fresh Debian machine) .ci/npm_fetch.py downloads the same tarball and checks the lock's sha512.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: fetching the locked packages with .ci/npm_fetch.py"; \
+		$(PYTHON) .ci/npm_fetch.py; \
+	fi
 
 kindred/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p kindred/static/vendor
@@ -23,8 +38,15 @@ kindred/static/vendor/htmx.min.js: node_modules/.package-lock.json
 
 assets: kindred/static/vendor/htmx.min.js
 
+# Translations are compiled at build time (the .mo files are not committed). GNU msgfmt when present,
+# else .ci/msgfmt.py (the same format, in Python) so a machine without gettext still builds.
 messages: $(STAMP)
-	cd kindred && ../$(BIN)/kindred compilemessages --ignore=.venv -v 0
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(BIN)/kindred compilemessages --ignore=.venv --ignore=node_modules -v 0; \
+	else \
+		echo "msgfmt not found (Debian: apt-get install gettext): compiling with .ci/msgfmt.py"; \
+		$(BIN)/python .ci/msgfmt.py kindred; \
+	fi
 
 demo: install
 	$(BIN)/kindred demo
@@ -34,7 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy kindred bench
+	$(BIN)/mypy kindred bench tests
 
 gates: install lint typecheck
 	$(BIN)/kindred makemigrations --check --dry-run
