@@ -1,0 +1,1 @@
+"""Whole-system tests: the OpenAPI contract, the browser journey, the authorization matrix."""

@@ -1,0 +1,67 @@
+"""Fixtures for the whole-system tests.
+
+The shared fixtures of kindred/conftest.py (users, a circle, its origin, members) are re-exported here so
+these tests build their data the same way the app tests do: through the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import User
+
+from kindred.accounts.services import token_create
+from kindred.circles.models import Circle, Membership
+from kindred.conftest import (  # noqa: F401  (fixtures, found by pytest through this module)
+    PASSWORD,
+    _skip_postgres_only,
+    circle,
+    make_member,
+    make_user,
+    organizer,
+    origin,
+)
+from kindred.invitations.models import Nomination
+from kindred.invitations.services import nomination_create
+
+__all__ = ["PASSWORD", "Seeded"]
+
+
+@dataclass
+class Seeded:
+    """A small circle with every kind of row the API exposes: members, ties, a pending nomination."""
+
+    circle: Circle
+    origin: Membership
+    admin: Membership
+    members: list[Membership]
+    nomination: Nomination
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token_for(self, user: User) -> str:
+        """A fresh Bearer token for `user` (each call makes a new one, so a revoked token never lingers)."""
+        _, raw = token_create(user=user, name=f"test {len(self.tokens) + 1}")
+        self.tokens[user.get_username()] = raw
+        return raw
+
+
+@pytest.fixture
+def seeded(circle: Circle, origin: Membership, make_member: Callable[..., Membership]) -> Seeded:  # noqa: F811
+    admin = make_member("admin1", role=Membership.Role.ADMIN, display_name="管理员小林", city="上海")
+    alice = make_member(
+        "alice", display_name="王爱丽", company="星河影业", city="北京", offers="做短视频发行"
+    )
+    bob = make_member("bob", sponsor=alice, display_name="Bob Chen", company="Tidal Games", city="深圳")
+    nomination = nomination_create(
+        circle=circle,
+        nominator=alice,
+        name="张三",
+        email="zhangsan@example.com",
+        relationship=Nomination.Relationship.COLLEAGUE,
+        years_known=5,
+        closeness=4,
+        reason="做了十年动画发行，圈子里缺这一环。",
+    )
+    return Seeded(circle=circle, origin=origin, admin=admin, members=[alice, bob], nomination=nomination)
