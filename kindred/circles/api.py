@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kindred.core.services import NotFound
 
@@ -123,7 +123,7 @@ def industries(request: HttpRequest, query: Query[IndustryQuery]) -> list[dict[s
 @router.post(
     "/circles", response={201: CircleOut, **ERRORS}, summary="Create a circle (you are its organizer)"
 )
-def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, dict[str, Any]]:
+def circle_create(request: HttpRequest, payload: CircleIn) -> Status[dict[str, Any]]:
     data = payload.dict()
     circle = services.circle_create(
         creator=request.user,  # type: ignore[arg-type]
@@ -136,7 +136,7 @@ def circle_create(request: HttpRequest, payload: CircleIn) -> tuple[int, dict[st
         **data,
     )
     membership = selectors.membership_for_circle(user=request.user, slug=circle.slug)
-    return 201, circle_out(membership, 1)
+    return Status(201, circle_out(membership, 1))
 
 
 @router.get("/circles", response={200: list[CircleOut], **ERRORS}, summary="The circles I belong to")

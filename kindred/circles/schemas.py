@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from .models import (
     CARD_TAGS_MAX,
@@ -36,6 +37,8 @@ class IndustryOut(Schema):
 
 
 class CircleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., min_length=1, max_length=80)
     slug: str = Field(..., min_length=2, max_length=64, pattern=SLUG_PATTERN)
     description: CardText = ""
@@ -126,7 +129,9 @@ class MemberPageOut(Schema):
 
 
 class CardIn(Schema):
-    """Only the fields given are changed; lists replace the whole list."""
+    """Only the fields given are changed; lists replace the whole list. Unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(None, min_length=1, max_length=64)
     company: str | None = Field(None, max_length=128)
