@@ -1,0 +1,67 @@
+"""`kindred serve`: collect static files, then run Kindred under uvicorn (ASGI), DEBUG off.
+
+WhiteNoise serves the collected, hashed and compressed static files from STATIC_ROOT; the manifest
+storage needs collectstatic to have run, and htmx must be there (`make assets` copies it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+ASGI_APP = "kindred.asgi:application"
+REQUIRED_STATIC = ("vendor/htmx.min.js", "kindred/kindred.css")
+
+
+def check_static() -> None:
+    """Refuse to start without the files every page links to (the manifest storage would fail each page)."""
+    missing = [path for path in REQUIRED_STATIC if not finders.find(path)]
+    if missing:
+        raise CommandError(
+            f"Missing static files: {', '.join(missing)}. Run `make assets` first "
+            "(it copies htmx from node_modules into kindred/static/vendor/). "
+            "缺少静态文件，请先运行 make assets。"
+        )
+
+
+def prepare() -> None:
+    """Everything `serve` does before the server starts: check, then collect static files quietly."""
+    check_static()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+class Command(BaseCommand):
+    help = "Serve Kindred under uvicorn (ASGI), static files through WhiteNoise, DEBUG off."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import uvicorn
+
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
+        prepare()
+        if settings.DEBUG:
+            self.stderr.write("Warning: DEBUG is on; unset DEBUG for anything but local debugging.")
+        self.stdout.write(
+            f"Kindred on http://{options['host']}:{options['port']}/ "
+            f"({options['workers']} worker{'s' if options['workers'] > 1 else ''}); Ctrl-C stops it."
+        )
+        self.stdout.flush()
+        # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
+        uvicorn.run(
+            ASGI_APP,
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            lifespan="off",
+            log_level="info",
+            access_log=False,
+        )
