@@ -1,22 +1,12 @@
-"""Accounts test fixtures: clients from distinct IP addresses, and a stand-in for `circles:home` while the
-circles app has not yet published its URLs (base.html links to it on every page)."""
+"""Accounts test fixtures: a user, and clients from distinct IP addresses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
-from pytest_django.fixtures import Settings
-
-
-@pytest.fixture(autouse=True)
-def _circles_home_available(settings: Settings) -> None:
-    try:
-        reverse("circles:home")
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "kindred.accounts.tests.urls_with_home"
 
 
 @pytest.fixture
@@ -27,3 +17,8 @@ def client_from() -> Callable[[str], Client]:
         return Client(REMOTE_ADDR=ip)
 
     return make
+
+
+@pytest.fixture
+def alice(make_user: Callable[..., User]) -> User:
+    return make_user("alice")

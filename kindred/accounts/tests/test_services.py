@@ -13,11 +13,6 @@ from kindred.core.models import AuditEvent
 from kindred.core.services import Conflict, NotFound, ServiceError
 
 
-@pytest.fixture
-def alice(make_user: Callable[..., User]) -> User:
-    return make_user("alice")
-
-
 def test_token_create_returns_the_raw_token_once_and_stores_only_its_hash(alice: User) -> None:
     token, raw = token_create(user=alice, name="  my   script ")
     assert raw.startswith("kdr_") and len(raw) == len("kdr_") + 43

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from .models import TOKEN_NAME_MAX_LENGTH
+
+DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
+CREDENTIAL_MAX_LENGTH = 150  # Django's username length; passwords are capped only to bound the work.
+PASSWORD_MAX_LENGTH = 4096
+
+
+class TokenIn(Schema):
+    username: str = Field(..., min_length=1, max_length=CREDENTIAL_MAX_LENGTH)
+    password: str = Field(..., min_length=1, max_length=PASSWORD_MAX_LENGTH)
+    name: str = Field(DEFAULT_API_TOKEN_NAME, min_length=1, max_length=TOKEN_NAME_MAX_LENGTH)
+
+
+class TokenCreatedOut(Schema):
+    token: str
+    id: int
+    name: str
+    prefix: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    is_active: bool
+
+
+class MeCircleOut(Schema):
+    slug: str
+    name: str
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    email: str
+    circles: list[MeCircleOut]
+
+
+class DetailOut(Schema):
+    detail: str
