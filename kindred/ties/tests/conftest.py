@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 
 from kindred.circles.models import Circle, Membership
 from kindred.circles.services import circle_create
+from kindred.core.models import AuditEvent
+from kindred.ties.models import Tie
+
+Snapshot = tuple[list[tuple[Any, ...]], int]
 
 
 @pytest.fixture
@@ -37,3 +42,13 @@ def other_circle(make_user: Callable[..., User]) -> Circle:
 def outsider(other_circle: Circle) -> Membership:
     """The organizer of another circle: a real member, but not of ours."""
     return Membership.objects.select_related("card", "user").get(circle=other_circle)
+
+
+def tie_snapshot() -> Snapshot:
+    """Every tie's state and the audit row count: a refused change must leave both as they were."""
+    ties = list(
+        Tie.objects.order_by("pk").values_list(
+            "pk", "status", "declared_by_id", "kind", "since_year", "created_at", "confirmed_at"
+        )
+    )
+    return ties, AuditEvent.objects.count()

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from kindred.circles.models import Membership
 from kindred.circles.services import membership_remove
-from kindred.core.models import AuditEvent
 from kindred.ties.models import Tie
 from kindred.ties.services import tie_declare, tie_ignore
+from kindred.ties.tests.conftest import tie_snapshot
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/circles/xinwenyu/ties"
@@ -31,13 +31,6 @@ def _client(m: Membership | User | None) -> Client:
 
 def _post(client: Client, url: str, data: Any = None) -> Any:
     return client.post(url, data=json.dumps(data or {}), content_type="application/json")
-
-
-def _snapshot() -> tuple[list[tuple[Any, ...]], int]:
-    ties = list(
-        Tie.objects.order_by("pk").values_list("pk", "status", "declared_by_id", "kind", "since_year")
-    )
-    return ties, AuditEvent.objects.count()
 
 
 def test_declare_returns_201_with_the_pending_tie(alice: Membership, bob: Membership) -> None:
@@ -81,16 +74,16 @@ def test_confirm_by_the_other_party(alice: Membership, bob: Membership) -> None:
 
 def test_confirm_by_the_declarer_is_403_and_changes_nothing(alice: Membership, bob: Membership) -> None:
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
-    before = _snapshot()
+    before = tie_snapshot()
     response = _post(_client(alice), f"{BASE}/{tie.pk}/confirm")
     assert response.status_code == 403
     assert "detail" in response.json()
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_a_tie_of_another_pair_is_404(alice: Membership, bob: Membership, carol: Membership) -> None:
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
-    before = _snapshot()
+    before = tie_snapshot()
     client = _client(carol)
     for action in ("confirm", "ignore"):
         response = _post(client, f"{BASE}/{tie.pk}/{action}")
@@ -101,7 +94,7 @@ def test_a_tie_of_another_pair_is_404(alice: Membership, bob: Membership, carol:
         response = _post(client, f"{BASE}/{bad}/confirm")
         assert response.status_code in (404, 422), bad
         assert response.json()["detail"]
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_ignore_is_quiet_through_the_api(alice: Membership, bob: Membership) -> None:
@@ -169,11 +162,11 @@ def test_bad_declarations_are_4xx_with_detail_and_change_nothing(
     data = {k: names.get(v, v) if isinstance(v, str) else v for k, v in payload.items()}
     if data.get("since_year") == "NEXT":
         data["since_year"] = timezone.localdate().year + 1
-    before = _snapshot()
+    before = tie_snapshot()
     response = _post(_client(alice), BASE, data)
     assert 400 <= response.status_code < 500, response.content
     assert response.json()["detail"]
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_bad_year_is_400_in_the_users_language(alice: Membership, bob: Membership) -> None:
@@ -192,11 +185,11 @@ def test_declaring_towards_a_removed_member_is_refused(
     origin: Membership, alice: Membership, bob: Membership
 ) -> None:
     membership_remove(membership=bob, actor=origin, reason="退圈")
-    before = _snapshot()
+    before = tie_snapshot()
     response = _post(_client(alice), BASE, {"member_id": bob.pk})
     assert response.status_code == 400
     assert response.json()["code"] == "member_removed"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_outsiders_get_404_and_anonymous_401(
@@ -209,7 +202,7 @@ def test_outsiders_get_404_and_anonymous_401(
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
     removed = bob
     membership_remove(membership=removed, actor=origin, reason="退圈")
-    before = _snapshot()
+    before = tie_snapshot()
     for who in (outsider, make_user("nobody"), removed):
         client = _client(who)
         assert client.get(BASE).status_code == 404
@@ -220,7 +213,7 @@ def test_outsiders_get_404_and_anonymous_401(
     anonymous = _client(None)
     assert anonymous.get(BASE).status_code == 401
     assert _post(anonymous, BASE, {"member_id": alice.pk}).status_code == 401
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_ignored_then_confirmed_through_the_api(alice: Membership, bob: Membership) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -15,17 +14,9 @@ from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceE
 from kindred.ties.models import EARLIEST_SINCE_YEAR, Tie
 from kindred.ties.selectors import INCOMING, OUTGOING, tie_get_for_member, tie_overview
 from kindred.ties.services import tie_confirm, tie_declare, tie_ignore
+from kindred.ties.tests.conftest import tie_snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-def _snapshot() -> tuple[list[tuple[Any, ...]], int]:
-    ties = list(
-        Tie.objects.order_by("pk").values_list(
-            "pk", "status", "declared_by_id", "kind", "since_year", "confirmed_at"
-        )
-    )
-    return ties, AuditEvent.objects.count()
 
 
 def test_declare_makes_a_pending_tie_with_an_audit_row(alice: Membership, bob: Membership) -> None:
@@ -62,52 +53,52 @@ def test_the_other_party_confirms_and_the_tie_is_mutual(alice: Membership, bob: 
 
 def test_the_declarer_cannot_confirm_their_own_request(alice: Membership, bob: Membership) -> None:
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(PermissionDenied):
         tie_confirm(tie=tie, member=alice)
     with pytest.raises(PermissionDenied):
         tie_ignore(tie=tie, member=alice)
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_a_third_member_cannot_answer(alice: Membership, bob: Membership, carol: Membership) -> None:
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(NotFound):
         tie_confirm(tie=tie, member=carol)
     with pytest.raises(NotFound):
         tie_ignore(tie=tie, member=carol)
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_double_declare_is_a_conflict(alice: Membership, bob: Membership) -> None:
     tie_declare(declarer=alice, other=bob, kind="friend")
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(Conflict) as exc:
         tie_declare(declarer=alice, other=bob, kind="partner", since_year=2020)
     assert exc.value.code == "already_declared"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_declaring_a_confirmed_tie_is_a_conflict(origin: Membership, alice: Membership) -> None:
     # alice joined under the origin: their sponsor tie is confirmed.
-    before = _snapshot()
+    before = tie_snapshot()
     for declarer, other in ((alice, origin), (origin, alice)):
         with pytest.raises(Conflict) as exc:
             tie_declare(declarer=declarer, other=other, kind="friend")
         assert exc.value.status_code == 409
         assert exc.value.code == "already_tied"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_a_confirmed_tie_cannot_be_confirmed_or_ignored_again(alice: Membership, bob: Membership) -> None:
     tie = tie_confirm(tie=tie_declare(declarer=alice, other=bob, kind="friend"), member=bob)
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(Conflict):
         tie_confirm(tie=tie, member=bob)
     with pytest.raises(Conflict):
         tie_ignore(tie=tie, member=bob)
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -123,12 +114,12 @@ def test_bad_kind_or_year_is_refused(
     alice: Membership, bob: Membership, kind: str, since_year: int | str | None, code: str
 ) -> None:
     year = timezone.localdate().year + 1 if since_year == "next" else since_year
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(ServiceError) as exc:
         tie_declare(declarer=alice, other=bob, kind=kind, since_year=year)  # type: ignore[arg-type]
     assert exc.value.code == code
     assert exc.value.status_code == 400
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_this_year_and_the_earliest_year_are_fine(
@@ -139,34 +130,34 @@ def test_this_year_and_the_earliest_year_are_fine(
 
 
 def test_a_tie_with_yourself_is_refused(alice: Membership) -> None:
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(ServiceError) as exc:
         tie_declare(declarer=alice, other=alice, kind="friend")
     assert exc.value.code == "self_tie"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_a_tie_across_circles_is_refused(alice: Membership, outsider: Membership) -> None:
-    before = _snapshot()
+    before = tie_snapshot()
     for declarer, other in ((alice, outsider), (outsider, alice)):
         with pytest.raises(ServiceError) as exc:
             tie_declare(declarer=declarer, other=other, kind="friend")
         assert exc.value.code == "other_circle"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_removed_members_can_neither_declare_nor_be_declared(
     origin: Membership, alice: Membership, bob: Membership
 ) -> None:
     membership_remove(membership=bob, actor=origin, reason="离开了行业")
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(ServiceError) as exc:
         tie_declare(declarer=alice, other=bob, kind="friend")
     assert exc.value.code == "member_removed"
     # A stale object of the removed member, as a request begun before the removal would hold.
     with pytest.raises(PermissionDenied):
         tie_declare(declarer=bob, other=alice, kind="friend")
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_a_request_from_a_member_removed_since_cannot_be_confirmed(
@@ -174,11 +165,11 @@ def test_a_request_from_a_member_removed_since_cannot_be_confirmed(
 ) -> None:
     tie = tie_declare(declarer=alice, other=bob, kind="friend")
     membership_remove(membership=alice, actor=origin, reason="违反圈规")
-    before = _snapshot()
+    before = tie_snapshot()
     with pytest.raises(ServiceError) as exc:
         tie_confirm(tie=tie, member=bob)
     assert exc.value.code == "member_removed"
-    assert _snapshot() == before
+    assert tie_snapshot() == before
     # And the request no longer shows among bob's.
     assert tie_overview(membership=bob).incoming == []
 
@@ -196,9 +187,9 @@ def test_ignore_is_quiet(alice: Membership, bob: Membership) -> None:
     assert exc.value.code == "already_declared"
     # The one who ignored no longer has it among their requests; ignoring again changes nothing.
     assert tie_overview(membership=bob).incoming == []
-    before = _snapshot()
+    before = tie_snapshot()
     assert tie_ignore(tie=tie, member=bob).status == Tie.Status.IGNORED
-    assert _snapshot() == before
+    assert tie_snapshot() == before
 
 
 def test_who_ignored_may_change_their_mind_by_declaring_back(alice: Membership, bob: Membership) -> None:

@@ -1,0 +1,38 @@
+"""{% tie_box circle membership member %}: the viewer's tie with one member, for the member card page.
+
+Shows the tie (or the request either way) or an "I know them" form that posts to ties:declare and comes
+back to the page. Nothing for yourself, and no form for a member who left. One query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from kindred.circles.models import Circle, Membership
+
+from ..forms import TieDeclareForm
+from ..selectors import tie_between
+
+register = template.Library()
+
+
+@register.inclusion_tag("ties/_tie_box.html", takes_context=True)
+def tie_box(
+    context: template.Context, circle: Circle, membership: Membership, member: Membership
+) -> dict[str, Any]:
+    request = context.get("request")
+    # Nothing about yourself; nothing to ask of a member who left (an existing tie is still shown).
+    view = None if membership.pk == member.pk else tie_between(membership=membership, other_id=member.pk)
+    show = membership.pk != member.pk and (view is not None or member.is_active)
+    return {
+        "circle": circle,
+        "show": show,
+        "view": view,
+        "member_id": member.pk,
+        "form": TieDeclareForm(),
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }
