@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CARD_TEXT_MAX_LENGTH, Circle, MemberCard, Membership
@@ -67,15 +67,15 @@ def nomination_refusal(*, membership: Membership, at: datetime | None = None) ->
     The pending cap is not part of it: it is checked under the lock in nomination_create."""
     circle = membership.circle
     if not membership.is_active:
-        return _g("Only active members may nominate.")
+        return gettext("Only active members may nominate.")
     if membership.can_review:
         return None
     if circle.nomination_policy == Circle.NominationPolicy.ORGANIZER_ONLY:
-        return _g("In this circle only the organizer and admins nominate new members.")
+        return gettext("In this circle only the organizer and admins nominate new members.")
     now = at or timezone.now()
     allowed_from = membership.joined_at + timedelta(days=circle.nominate_after_days)
     if now < allowed_from:
-        return _g("Members may nominate %(days)d days after joining; you may from %(date)s.") % {
+        return gettext("Members may nominate %(days)d days after joining; you may from %(date)s.") % {
             "days": circle.nominate_after_days,
             "date": timezone.localtime(allowed_from).strftime("%Y-%m-%d"),
         }
@@ -177,7 +177,7 @@ def nomination_create(
     refusal = nomination_refusal(membership=locked, at=at)
     if refusal:
         raise PermissionDenied(refusal)
-    name = _clean_text(name, label=_g("Name"), max_length=NAME_MAX_LENGTH, required=True)
+    name = _clean_text(name, label=gettext("Name"), max_length=NAME_MAX_LENGTH, required=True)
     email, phone = _clean_contact(email, phone)
     if relationship not in Nomination.Relationship.values:
         raise ServiceError(_("Choose how you know them."))
@@ -187,7 +187,9 @@ def nomination_create(
         raise ServiceError(
             _("Closeness must be between %(lo)d and %(hi)d.") % {"lo": CLOSENESS_MIN, "hi": CLOSENESS_MAX}
         )
-    reason = _clean_text(reason, label=_g("Why they belong"), max_length=REASON_MAX_LENGTH, required=True)
+    reason = _clean_text(
+        reason, label=gettext("Why they belong"), max_length=REASON_MAX_LENGTH, required=True
+    )
     draft = _clean_draft(draft_card)
     _refuse_existing(circle, email)
     pending = Nomination.objects.filter(nominator=locked, status=Nomination.Status.PENDING).count()
@@ -271,8 +273,11 @@ def _mail_link(*, nomination: Nomination, invitation: Invitation, raw: str) -> N
     expires = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
     messages: list[tuple[str, str, str]] = []
     if nomination.email:
-        subject = _g("%(inviter)s invites you to %(circle)s") % {"inviter": inviter, "circle": circle.name}
-        body = _g(
+        subject = gettext("%(inviter)s invites you to %(circle)s") % {
+            "inviter": inviter,
+            "circle": circle.name,
+        }
+        body = gettext(
             "Hello %(name)s,\n\n%(inviter)s has invited you to join %(circle)s on Kindred.\n\n"
             "Accept the invitation here (the link works once, until %(expires)s):\n%(url)s\n"
         ) % {
@@ -285,8 +290,8 @@ def _mail_link(*, nomination: Nomination, invitation: Invitation, raw: str) -> N
         messages.append((subject, body, nomination.email))
     nominator_email = nomination.nominator.user.email
     if nominator_email and not nomination.direct:
-        subject = _g("Your nomination of %(name)s was approved") % {"name": nomination.name}
-        body = _g(
+        subject = gettext("Your nomination of %(name)s was approved") % {"name": nomination.name}
+        body = gettext(
             "Your nomination of %(name)s to %(circle)s was approved.\n\n"
             "Forward this invitation link to them (it works once, until %(expires)s):\n%(url)s\n"
         ) % {"name": nomination.name, "circle": circle.name, "expires": expires, "url": url}
@@ -321,7 +326,7 @@ def nomination_reject(
 ) -> Nomination:
     """Reject with a reason the nominator sees."""
     _require_reviewer(reviewer, nomination.circle_id)
-    reason = _clean_text(reason, label=_g("Reason"), max_length=REASON_MAX_LENGTH, required=True)
+    reason = _clean_text(reason, label=gettext("Reason"), max_length=REASON_MAX_LENGTH, required=True)
     locked = _lock_pending(nomination)
     locked.status = Nomination.Status.REJECTED
     locked.reviewed_by = reviewer.user
@@ -369,9 +374,9 @@ def invitation_direct(
 ) -> tuple[Invitation, str]:
     """The organizer (or an admin) invites directly: a nomination by themselves, approved at once."""
     _require_reviewer(organizer, circle.pk)
-    name = _clean_text(name, label=_g("Name"), max_length=NAME_MAX_LENGTH, required=True)
+    name = _clean_text(name, label=gettext("Name"), max_length=NAME_MAX_LENGTH, required=True)
     email, phone = _clean_contact(email, phone)
-    reason = _clean_text(reason, label=_g("Why they belong"), max_length=REASON_MAX_LENGTH)
+    reason = _clean_text(reason, label=gettext("Why they belong"), max_length=REASON_MAX_LENGTH)
     draft = _clean_draft(draft_card)
     _refuse_existing(circle, email)
     now = at or timezone.now()
@@ -507,7 +512,8 @@ def invitation_accept(
         raise refusal
     nomination = invitation.nomination
     display_name = (
-        _clean_text(display_name, label=_g("Display name"), max_length=NAME_MAX_LENGTH) or nomination.name
+        _clean_text(display_name, label=gettext("Display name"), max_length=NAME_MAX_LENGTH)
+        or nomination.name
     )
     if user is None:
         email = (email or "").strip() or nomination.email

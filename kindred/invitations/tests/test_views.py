@@ -179,10 +179,11 @@ def test_tree_page_and_removal(
     alice = make_member("alice", display_name="王爱丽")
     bob = make_member("bob", sponsor=alice, display_name="陈波")
     page = signed_in(alice.user).get(reverse("invitations:tree", args=[SLUG])).content.decode()
-    assert "王爱丽" in page and "陈波" in page and "Remove" not in page and "移除" not in page
+    assert "王爱丽" in page and "陈波" in page and "/remove/" not in page
     remove = reverse("invitations:remove", args=[SLUG, bob.pk])
     assert signed_in(alice.user).post(remove, {"reason": "x"}).status_code == 404
     client = signed_in(origin.user)
+    assert f'action="{remove}"' in client.get(reverse("invitations:tree", args=[SLUG])).content.decode()
     assert client.post(remove, {"reason": ""}).status_code == 302
     bob.refresh_from_db()
     assert bob.is_active
@@ -192,3 +193,18 @@ def test_tree_page_and_removal(
     assert not bob.is_active and bob.removed_reason == "违反群规"
     assert AuditEvent.objects.filter(action="membership_removed", target_id=bob.pk).exists()
     assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def test_chinese_by_default_pages_and_emails(
+    origin: Membership, make_member: MakeMember, nominate: Nominate, django_capture_on_commit_callbacks
+) -> None:
+    n = nominate(make_member("alice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(origin.user).post(reverse("invitations:approve", args=[SLUG, n.pk]))
+    assert "邀请链接" in response.content.decode()
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == ["alice 邀请你加入新文娱产业群", "你对 林晓 的提名已通过"]
+    code = response.content.decode().split("/invite/")[1].split("/")[0]
+    assert (
+        "你受邀加入新文娱产业群" in Client().get(reverse("invitations:accept", args=[code])).content.decode()
+    )
