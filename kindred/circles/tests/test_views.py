@@ -275,3 +275,11 @@ def test_pages_in_english(circle: Circle, origin: Membership) -> None:
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = c.get(reverse("circles:directory", args=[circle.slug])).content.decode()
     assert "Directory" in body and "All cities" in body
+
+
+def test_pages_are_in_chinese_by_default(circle: Circle, origin: Membership) -> None:
+    c = client_for(origin.user)
+    body = c.get(reverse("circles:directory", args=[circle.slug])).content.decode()
+    assert "成员名录" in body and "全部城市" in body and "共同认识" not in body
+    body = c.get(reverse("circles:card_edit", args=[circle.slug])).content.decode()
+    assert "谁能看到我的微信号" in body and "仅我认识的人" in body
