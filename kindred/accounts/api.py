@@ -47,7 +47,7 @@ def _user(request: HttpRequest) -> User:
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenCreatedOut, 401: DetailOut, 429: DetailOut},
+    response={201: TokenCreatedOut, 400: DetailOut, 401: DetailOut, 409: DetailOut, 429: DetailOut},
     summary="Create a personal API token from a username and password",
 )
 def auth_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Sum
-from django.test import Client
+from django.test import AsyncClient, Client
 from django.urls import reverse
 
 from kindred.accounts.models import ApiToken
@@ -152,3 +153,22 @@ def test_the_lockout_page_follows_the_users_language(
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.content.decode()
     assert reverse("accounts:password_reset") in response.content.decode()
+
+
+def test_the_lock_holds_under_asgi_too(alice: User) -> None:
+    """`kindred serve` runs ASGI, where axes' middleware calls the lockout answer differently."""
+    async_to_sync(_lock_out_over_asgi)()
+
+
+async def _lock_out_over_asgi() -> None:
+    client = AsyncClient(REMOTE_ADDR="10.0.5.1")
+    payload = json.dumps({"username": "alice", "password": "wrong password"})
+    for _ in range(LIMIT):
+        await client.post(TOKEN, data=payload, content_type="application/json")
+    good = json.dumps({"username": "alice", "password": PASSWORD})
+    api = await client.post(TOKEN, data=good, content_type="application/json")
+    assert api.status_code == 429
+    assert "登录失败次数过多" in api.json()["detail"]
+    web = await client.post(LOGIN, {"username": "alice", "password": PASSWORD})
+    assert web.status_code == 429
+    assert "登录失败次数过多" in web.content.decode()
