@@ -6,6 +6,8 @@ storage needs collectstatic to have run, and htmx must be there (`make assets` c
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 ASGI_APP = "kindred.asgi:application"
 REQUIRED_STATIC = ("vendor/htmx.min.js", "kindred/kindred.css")
+# WhiteNoise answers with a file iterator Django reads in a thread under ASGI, and says so once per
+# process. Static files are small and hashed (cached for good by browsers): the note is noise.
+STATIC_STREAM_NOTE = "StreamingHttpResponse must consume synchronous iterators"
 
 
 def check_static() -> None:
@@ -48,6 +53,11 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
         prepare()
+        warnings.filterwarnings("ignore", message=STATIC_STREAM_NOTE)
+        # Worker processes are spawned afresh: they read their warning filters from the environment.
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            filter(None, [os.environ.get("PYTHONWARNINGS", ""), f"ignore:{STATIC_STREAM_NOTE}"])
+        )
         if settings.DEBUG:
             self.stderr.write("Warning: DEBUG is on; unset DEBUG for anything but local debugging.")
         self.stdout.write(
