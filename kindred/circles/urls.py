@@ -11,8 +11,23 @@ urlpatterns = [
     path("c/<slug:slug>/settings/", views.settings, name="settings"),
     path("c/<slug:slug>/members/", views.directory, name="directory"),
     path("c/<slug:slug>/members/<int:member_id>/", views.member, name="member"),
-    path("c/<slug:slug>/members/<int:member_id>/note/", views.member_note, name="member_note"),
-    path("c/<slug:slug>/members/<int:member_id>/role/", views.member_role, name="member_role"),
-    path("c/<slug:slug>/members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "c/<slug:slug>/members/<int:member_id>/note/",
+        views.member_action,
+        {"action": "note"},
+        name="member_note",
+    ),
+    path(
+        "c/<slug:slug>/members/<int:member_id>/role/",
+        views.member_action,
+        {"action": "role"},
+        name="member_role",
+    ),
+    path(
+        "c/<slug:slug>/members/<int:member_id>/remove/",
+        views.member_action,
+        {"action": "remove"},
+        name="member_remove",
+    ),
     path("c/<slug:slug>/me/card/", views.card_edit, name="card_edit"),
 ]

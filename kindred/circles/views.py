@@ -165,58 +165,38 @@ def member(request: HttpRequest, membership: Membership, member_id: int) -> Http
     return render(request, "circles/member.html", ctx)
 
 
-def _member_action(
-    request: HttpRequest, membership: Membership, member_id: int, form: BaseForm, action: Callable[..., Any]
-) -> HttpResponse:
+MemberAction = Callable[[Membership, Membership, dict[str, Any]], Any]
+MEMBER_ACTIONS: dict[str, tuple[type[BaseForm], MemberAction]] = {
+    "note": (
+        NoteForm,
+        lambda actor, t, d: services.membership_note_set(membership=t, actor=actor, note=d["note"]),
+    ),
+    "role": (
+        RoleForm,
+        lambda actor, t, d: services.membership_role_set(membership=t, actor=actor, role=d["role"]),
+    ),
+    "remove": (
+        RemoveForm,
+        lambda actor, t, d: services.membership_remove(membership=t, actor=actor, reason=d["reason"]),
+    ),
+}
+
+
+@require_POST
+@circle_view
+def member_action(request: HttpRequest, membership: Membership, member_id: int, action: str) -> HttpResponse:
+    """The organizer's and admins' forms on a member's card; the services decide who may do what."""
+    if not membership.can_review:
+        raise Http404
+    form_class, run = MEMBER_ACTIONS[action]
+    form = form_class(request.POST)
     target = selectors.membership_get(circle=membership.circle, member_id=member_id)
-    if _attempt(form, lambda: action(target, form.cleaned_data)):
+    if _attempt(form, lambda: run(membership, target, form.cleaned_data)):
         messages.success(request, _("Saved."))
     else:
         errors = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
         messages.error(request, errors or _("Check the form."))
     return redirect("circles:member", membership.circle.slug, member_id)
-
-
-@require_POST
-@circle_view
-def member_note(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
-    if not membership.can_review:
-        raise Http404
-    return _member_action(
-        request,
-        membership,
-        member_id,
-        NoteForm(request.POST),
-        lambda t, d: services.membership_note_set(membership=t, actor=membership, note=d["note"]),
-    )
-
-
-@require_POST
-@circle_view
-def member_role(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
-    if not membership.can_review:
-        raise Http404
-    return _member_action(
-        request,
-        membership,
-        member_id,
-        RoleForm(request.POST),
-        lambda t, d: services.membership_role_set(membership=t, actor=membership, role=d["role"]),
-    )
-
-
-@require_POST
-@circle_view
-def member_remove(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
-    if not membership.can_review:
-        raise Http404
-    return _member_action(
-        request,
-        membership,
-        member_id,
-        RemoveForm(request.POST),
-        lambda t, d: services.membership_remove(membership=t, actor=membership, reason=d["reason"]),
-    )
 
 
 @circle_view

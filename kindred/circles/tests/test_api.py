@@ -13,7 +13,7 @@ from django.test import Client
 
 from kindred.circles import services
 from kindred.circles.models import Circle, MemberCard, Membership
-from kindred.ties.services import tie_record_sponsor
+from kindred.circles.tests.conftest import NOBODY_PHONE, NOTE, OPEN_EMAIL, TIES_WECHAT, SecretCard
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -223,42 +223,26 @@ def test_put_my_card_with_malformed_json_is_4xx(origin: Membership) -> None:
     assert 400 <= r.status_code < 500
 
 
-def test_private_fields_do_not_leak(origin: Membership, make_member: Callable[..., Membership]) -> None:
-    owner = make_member(display_name="主人")
-    services.card_update(
-        membership=owner,
-        fields={
-            "wechat": "wx-secret-ties",
-            "wechat_visibility": "ties",
-            "phone": "13812345678",
-            "phone_visibility": "nobody",
-            "email": "open@example.com",
-            "email_visibility": "circle",
-        },
-    )
-    services.membership_note_set(membership=owner, actor=origin, note="NOTE-PRIVATE")
-    stranger = make_member()
-    friend = make_member()
-    tie_record_sponsor(sponsor=owner, invitee=friend)
-    admin = make_member(role=Membership.Role.ADMIN)
+def test_private_fields_do_not_leak(secret_card: SecretCard) -> None:
+    sc = secret_card
 
     def bodies(user: User) -> str:
         c = client_for(user)
         return text(c.get(f"{API}/circles/xinwenyu/members")) + text(
-            c.get(f"{API}/circles/xinwenyu/members/{owner.pk}")
+            c.get(f"{API}/circles/xinwenyu/members/{sc.owner.pk}")
         )
 
-    for user in (stranger.user, friend.user, admin.user, origin.user):
-        seen = bodies(user)
-        assert "13812345678" not in seen
-        assert "open@example.com" in seen
-    assert "wx-secret-ties" not in bodies(stranger.user)
-    assert "wx-secret-ties" in bodies(friend.user)
-    assert "NOTE-PRIVATE" not in bodies(stranger.user) and "NOTE-PRIVATE" not in bodies(friend.user)
-    assert "NOTE-PRIVATE" in bodies(admin.user) and "NOTE-PRIVATE" in bodies(origin.user)
-    # The owner sees all of their own card.
-    mine = bodies(owner.user)
-    assert "13812345678" in mine and "NOTE-PRIVATE" not in mine
+    for m in (sc.stranger, sc.friend, sc.admin, sc.origin):
+        seen = bodies(m.user)
+        assert NOBODY_PHONE not in seen
+        assert OPEN_EMAIL in seen
+    assert TIES_WECHAT not in bodies(sc.stranger.user)
+    assert TIES_WECHAT in bodies(sc.friend.user)
+    assert NOTE not in bodies(sc.stranger.user) and NOTE not in bodies(sc.friend.user)
+    assert NOTE in bodies(sc.admin.user) and NOTE in bodies(sc.origin.user)
+    # The owner sees all of their own card, but not the organizer's note about them.
+    mine = bodies(sc.owner.user)
+    assert NOBODY_PHONE in mine and NOTE not in mine
 
 
 def test_industries(circle: Circle, origin: Membership, make_user: Callable[..., User]) -> None:

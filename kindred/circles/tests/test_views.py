@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from kindred.circles import services
 from kindred.circles.models import Circle, Industry, MemberCard, Membership
+from kindred.circles.tests.conftest import NOBODY_PHONE, NOTE, OPEN_EMAIL, TIES_WECHAT, SecretCard
 from kindred.ties.services import tie_record_sponsor
 
 pytestmark = pytest.mark.django_db
@@ -133,41 +134,26 @@ def test_directory_shows_mutual_ties_and_invite_path(
     assert "老周 → 阿甲 → 阿乙" in card_b
 
 
-def test_member_page_hides_private_contacts_and_note(
-    circle: Circle, origin: Membership, make_member: Callable[..., Membership]
-) -> None:
-    owner = make_member(display_name="主人")
-    services.card_update(
-        membership=owner,
-        fields={
-            "wechat": "wx-ties-only",
-            "wechat_visibility": "ties",
-            "phone": "13812345678",
-            "phone_visibility": "nobody",
-            "email": "open@example.com",
-            "email_visibility": "circle",
-        },
-    )
-    services.membership_note_set(membership=owner, actor=origin, note="NOTE-PRIVATE")
-    stranger = make_member()
-    friend = make_member()
-    tie_record_sponsor(sponsor=owner, invitee=friend)
-    url = reverse("circles:member", args=[circle.slug, owner.pk])
+def test_member_page_hides_private_contacts_and_note(circle: Circle, secret_card: SecretCard) -> None:
+    sc = secret_card
+    url = reverse("circles:member", args=[circle.slug, sc.owner.pk])
     directory = reverse("circles:directory", args=[circle.slug])
 
     def seen(user: User) -> str:
         c = client_for(user)
         return c.get(url).content.decode() + c.get(directory).content.decode()
 
-    s = seen(stranger.user)
-    assert "open@example.com" in s
-    assert "wx-ties-only" not in s and "13812345678" not in s and "NOTE-PRIVATE" not in s
-    f = seen(friend.user)
-    assert "wx-ties-only" in f and "13812345678" not in f and "NOTE-PRIVATE" not in f
-    o = seen(origin.user)
-    assert "NOTE-PRIVATE" in o and "13812345678" not in o
-    mine = seen(owner.user)
-    assert "13812345678" in mine and "NOTE-PRIVATE" not in mine
+    s = seen(sc.stranger.user)
+    assert OPEN_EMAIL in s
+    assert TIES_WECHAT not in s and NOBODY_PHONE not in s and NOTE not in s
+    f = seen(sc.friend.user)
+    assert TIES_WECHAT in f and NOBODY_PHONE not in f and NOTE not in f
+    o = seen(sc.origin.user)
+    assert NOTE in o and NOBODY_PHONE not in o
+    a = seen(sc.admin.user)
+    assert NOTE in a and NOBODY_PHONE not in a
+    mine = seen(sc.owner.user)
+    assert NOBODY_PHONE in mine and NOTE not in mine
 
 
 def test_organizer_sets_note_role_and_removes(
