@@ -310,7 +310,7 @@ def membership_remove(
     if not reason:
         raise ServiceError(_("Give a reason for the removal."))
     locked = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("circle", "sponsor__user", "card")
         .get(pk=membership.pk)
     )
