@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
 from kindred.core.services import NotFound
 
@@ -21,6 +21,7 @@ from .schemas import (
     MemberOut,
     MemberPageOut,
     MyCardOut,
+    NoNulIn,
     ValidationErrorOut,
 )
 
@@ -31,7 +32,7 @@ QUERY_MAX_LENGTH = 100
 MAX_ID = 2**63  # ids above a signed 64-bit integer cannot exist (and would overflow the database driver)
 
 
-class DirectoryQuery(Schema):
+class DirectoryQuery(NoNulIn):
     q: str = Field("", max_length=QUERY_MAX_LENGTH)
     city: str = Field("", max_length=64)
     industry: str = Field("", max_length=64)
@@ -39,7 +40,7 @@ class DirectoryQuery(Schema):
     page: int = Field(1, ge=1, le=selectors.MAX_PAGE)
 
 
-class IndustryQuery(Schema):
+class IndustryQuery(NoNulIn):
     circle: str = Field("", max_length=64, description="Also list this circle's own industries.")
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from .models import (
     CARD_TAGS_MAX,
@@ -27,6 +27,33 @@ IndustryCode = Annotated[str, Field(min_length=1, max_length=INDUSTRY_CODE_MAX_L
 CardText = Annotated[str, Field(max_length=CARD_TEXT_MAX_LENGTH)]
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    return False
+
+
+class NoNulIn(Schema):
+    """Input without NUL characters (PostgreSQL cannot store them): refused with a 422."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if _has_nul(value):
+            raise ValueError("NUL characters are not allowed.")
+        return value
+
+
+class StrictIn(NoNulIn):
+    """A request body: unknown fields are refused too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class IndustryOut(Schema):
     code: str
     name_zh: str
@@ -36,9 +63,7 @@ class IndustryOut(Schema):
     circle_only: bool
 
 
-class CircleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class CircleIn(StrictIn):
     name: str = Field(..., min_length=1, max_length=80)
     slug: str = Field(..., min_length=2, max_length=64, pattern=SLUG_PATTERN)
     description: CardText = ""
@@ -128,10 +153,8 @@ class MemberPageOut(Schema):
     has_previous: bool
 
 
-class CardIn(Schema):
+class CardIn(StrictIn):
     """Only the fields given are changed; lists replace the whole list. Unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(None, min_length=1, max_length=64)
     company: str | None = Field(None, max_length=128)

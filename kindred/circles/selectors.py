@@ -24,7 +24,7 @@ def membership_for_circle(*, user: AbstractBaseUser | AnonymousUser, slug: str) 
     Everything inside a circle is for its members only: anyone else (anonymous, a non-member, a removed
     member, a pending nominee) gets the same NotFound as for a circle that does not exist.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or "\x00" in slug:
         raise NotFound(_("Circle not found."))
     membership = (
         Membership.objects.select_related("circle", "circle__theme__parent", "card")

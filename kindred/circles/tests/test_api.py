@@ -256,3 +256,15 @@ def test_industries(circle: Circle, origin: Membership, make_user: Callable[...,
     sv = next(i for i in curated if i["code"] == "short-video")
     assert sv["parent"] == "distribution" and sv["name_zh"] == "短视频"
     assert client_for(make_user()).get(f"{API}/industries", {"circle": "xinwenyu"}).status_code == 404
+
+
+def test_nul_characters_and_unknown_query_fields_are_refused(origin: Membership) -> None:
+    c = client_for(origin.user)
+    assert put_json(c, f"{API}/circles/xinwenyu/me/card", {"company": "a\x00b"}).status_code == 422
+    assert put_json(c, f"{API}/circles/xinwenyu/me/card", {"offer_tags": ["a\x00"]}).status_code == 422
+    assert c.get(f"{API}/circles/xinwenyu/members", {"q": "a\x00"}).status_code == 422
+    assert c.get(f"{API}/circles/xinwenyu/members", {"_": "cache-buster"}).status_code == 200
+    assert c.get(f"{API}/circles/xin%00wenyu").status_code == 404
+    r = c.post(f"{API}/circles", data={"name": "a\x00", "slug": "nul"}, content_type="application/json")
+    assert r.status_code == 422
+    assert MemberCard.objects.get(membership=origin).company == ""
