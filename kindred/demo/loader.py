@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from kindred.circles.models import Circle, Membership
 from kindred.circles.selectors import circle_member_count, membership_for_circle
-from kindred.circles.services import card_update, circle_create, membership_remove, membership_role_set
+from kindred.circles.services import (
+    card_update,
+    circle_create,
+    membership_note_set,
+    membership_remove,
+    membership_role_set,
+)
 from kindred.core.services import Conflict
 from kindred.invitations.models import Nomination
 from kindred.invitations.services import (
@@ -149,6 +155,7 @@ class _Replay:
             "reject": self.reject,
             "accept": self.accept,
             "card": self.card_event,
+            "note": self.note,
             "promote": self.promote,
             "declare": self.declare,
             "confirm": self.confirm,
@@ -249,6 +256,15 @@ class _Replay:
         assert isinstance(event.ref, Join)
         person = event.ref.person
         self.card(self.members[person.username], person)
+
+    def note(self, event: Event) -> None:
+        assert isinstance(event.ref, tuple)
+        username, text = event.ref
+        membership_note_set(
+            membership=self.members[username],
+            actor=self.members[self.story.organizer.username],
+            note=text,
+        )
 
     def promote(self, event: Event) -> None:
         assert isinstance(event.ref, str)

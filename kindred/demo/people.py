@@ -534,6 +534,13 @@ OPEN_INVITATION: dict[str, str | int] = {
     "needs": "赞助商和文旅合作方。",
 }
 
+# The organizer's private notes on a few members (only the organizer and admins ever see them).
+ORGANIZER_NOTES: dict[str, str] = {
+    "shenyanqiu": "群是为他建的。他的收藏小程序要人：PPT、产品经理、技术团队，新人里有合适的先介绍给他。",
+    "wangxiong": "成都文旅的大老板，为人豪爽，愿意给群里的项目出场地、出钱。年底聚会可以请他说两句。",
+    "fangxiaoyu": "PPT做得极好，已介绍给砚秋老师。可以请她给群里做一次路演BP的分享。",
+}
+
 REMOVAL_REASON = "多次在群里发布与产业无关的理财广告，提醒后仍未改正。"
 
 

@@ -95,7 +95,7 @@ class TiePlan:
 class Event:
     at: datetime
     seq: int
-    kind: str  # invite_direct, nominate, approve, reject, accept, card, promote, declare, confirm, ignore, remove
+    kind: str  # invite_direct, nominate, approve, reject, accept, card, note, promote, declare, confirm, ...
     ref: object
 
 
@@ -138,6 +138,8 @@ class Story:
             add(join.joined_at + timedelta(minutes=20), "card", join)
         for username, at in self.promotions:
             add(at, "promote", username)
+        for username, note in people.ORGANIZER_NOTES.items():
+            add(self.join_of(username).joined_at + timedelta(days=3), "note", (username, note))
         for tie in self.ties:
             add(tie.declared_at, "declare", tie)
             if tie.answer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from io import StringIO
 from typing import Any
@@ -19,8 +18,6 @@ from kindred.demo.story import build_story
 from kindred.invitations.models import Invitation, Nomination
 from kindred.ties.models import Tie
 from kindred.ties.selectors import tie_neighbors
-
-LOAD_BUDGET_SECONDS = 60
 
 
 def _snapshot() -> dict[str, Any]:
@@ -53,9 +50,7 @@ def _snapshot() -> dict[str, Any]:
 @pytest.mark.django_db
 def test_kindred_demo_loads_the_story_once() -> None:
     out = StringIO()
-    started = time.perf_counter()
     call_command("demo", "--no-serve", stdout=out)
-    assert time.perf_counter() - started < LOAD_BUDGET_SECONDS
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed and f"/c/{DEMO_SLUG}/" in printed
     for username in ("laozhou", "linwanqing", "shenyanqiu", "wangxiong", "tangning"):
@@ -96,6 +91,7 @@ def test_kindred_demo_loads_the_story_once() -> None:
     assert "PPT" in collector.needs and "技术团队" in collector.needs
     assert collector.tags.filter(kind=CardTag.Kind.NEED, name="PPT").exists()
     assert set(collector.industries.values_list("code", flat=True)) == {"collecting", "culture-tourism"}
+    assert "PPT" in collector.membership.organizer_note
 
     rejected = Nomination.objects.filter(circle=circle, status=Nomination.Status.REJECTED)
     assert rejected.count() >= 3 and not rejected.filter(reject_reason="").exists()
