@@ -17,6 +17,7 @@ PASSWORD = "correct horse battery staple"  # noqa: S105
 _seq = itertools.count(1)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres" in item.keywords:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Status
 
+from kindred.core.schemas import ERRORS
 from kindred.core.services import NotFound
 
 from . import selectors, services
@@ -16,18 +17,15 @@ from .schemas import (
     CardIn,
     CircleIn,
     CircleOut,
-    ErrorOut,
     IndustryOut,
     MemberOut,
     MemberPageOut,
     MyCardOut,
     NoNulIn,
-    ValidationErrorOut,
 )
 
 router = Router(tags=["circles"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 QUERY_MAX_LENGTH = 100
 MAX_ID = 2**63  # ids above a signed 64-bit integer cannot exist (and would overflow the database driver)
 

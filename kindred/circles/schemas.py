@@ -173,12 +173,3 @@ class CardIn(StrictIn):
     industries: list[IndustryCode] | None = Field(None, max_length=INDUSTRIES_PER_CARD_MAX)
     offer_tags: list[Tag] | None = Field(None, max_length=CARD_TAGS_MAX)
     need_tags: list[Tag] | None = Field(None, max_length=CARD_TAGS_MAX)
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str | None = None
-
-
-class ValidationErrorOut(Schema):
-    detail: list[dict[str, object]]

@@ -207,7 +207,7 @@ def circle_create(
         card_fields={"display_name": display_name or creator.get_full_name() or creator.get_username()},
         actor=creator,
     )
-    audit_record(action="circle_created", actor=creator, circle_id=circle.pk, target=circle)
+    audit_record(at=created_at, action="circle_created", actor=creator, circle_id=circle.pk, target=circle)
     return circle
 
 
@@ -287,6 +287,7 @@ def membership_create(
     card.save()
     card_reindex(card=card)
     audit_record(
+        at=joined_at,
         action="membership_created",
         actor=actor or user,
         circle_id=circle.pk,
@@ -324,6 +325,7 @@ def membership_remove(
     locked.removed_reason = reason
     locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
     audit_record(
+        at=at,
         action="membership_removed",
         actor=actor.user,
         circle_id=locked.circle_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -46,8 +47,9 @@ def audit_record(
     circle_id: int | None = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Write one audit row. Call it inside the service's transaction."""
+    """Write one audit row. Call it inside the service's transaction; `at` back-dates it (demo replay)."""
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor_obj,  # type: ignore[misc]
@@ -56,4 +58,5 @@ def audit_record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=target.pk if target is not None else None,
         data=data or {},
+        **({"occurred_at": at} if at is not None else {}),
     )

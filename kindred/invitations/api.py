@@ -19,6 +19,7 @@ from kindred.accounts.api import BearerTokenAuth
 from kindred.accounts.services import token_create
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle
+from kindred.core.schemas import ERRORS
 from kindred.core.services import PermissionDenied
 
 from . import selectors, services
@@ -27,29 +28,18 @@ from .schemas import (
     AcceptedOut,
     AcceptIn,
     DirectInvitationIn,
-    ErrorOut,
     InvitationOut,
     IssuedOut,
     NominationIn,
     NominationOut,
     RejectIn,
     TreeOut,
-    ValidationErrorOut,
 )
 from .selectors import TrackRecord
 from .tree import TreeNode
 
 router = Router(tags=["invitations"])
 
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    410: ErrorOut,
-    422: ValidationErrorOut,
-}
 ACCEPT_TOKEN_NAME = "invitation"  # noqa: S105 (a label, not a secret)
 
 

@@ -8,7 +8,6 @@ from typing import Literal
 from ninja import Field, Schema
 
 from kindred.circles.models import CARD_TEXT_MAX_LENGTH
-from kindred.circles.schemas import ErrorOut, ValidationErrorOut
 
 from .models import CLOSENESS_MAX, CLOSENESS_MIN, CODE_MAX_LENGTH, REASON_MAX_LENGTH, YEARS_KNOWN_MAX
 from .services import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -18,7 +17,7 @@ PASSWORD_MAX_LENGTH = 128
 
 RelationshipIn = Literal["colleague", "classmate", "partner", "friend", "family", "other"]
 
-__all__ = ["CODE_MAX_LENGTH", "ErrorOut", "ValidationErrorOut"]
+__all__ = ["CODE_MAX_LENGTH"]
 
 
 class DraftCardIn(Schema):

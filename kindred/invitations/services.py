@@ -215,6 +215,7 @@ def nomination_create(
         Nomination.objects.filter(pk=nomination.pk).update(created_at=at)
         nomination.created_at = at
     audit_record(
+        at=at,
         action="nomination_created",
         actor=locked.user,
         circle_id=circle.pk,
@@ -255,6 +256,7 @@ def _issue(*, nomination: Nomination, actor: User, at: datetime | None) -> tuple
     Invitation.objects.filter(pk=invitation.pk).update(created_at=now)
     invitation.created_at = now
     audit_record(
+        at=at,
         action="invitation_issued",
         actor=actor,
         circle_id=nomination.circle_id,
@@ -316,7 +318,9 @@ def nomination_approve(
     locked.reviewed_by = reviewer.user
     locked.reviewed_at = at or timezone.now()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit_record(action="nomination_approved", actor=reviewer.user, circle_id=locked.circle_id, target=locked)
+    audit_record(
+        at=at, action="nomination_approved", actor=reviewer.user, circle_id=locked.circle_id, target=locked
+    )
     return _issue(nomination=locked, actor=reviewer.user, at=at)
 
 
@@ -334,6 +338,7 @@ def nomination_reject(
     locked.reject_reason = reason
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "reject_reason"])
     audit_record(
+        at=at,
         action="nomination_rejected",
         actor=reviewer.user,
         circle_id=locked.circle_id,
@@ -400,7 +405,9 @@ def invitation_direct(
         Nomination.objects.filter(pk=nomination.pk).update(created_at=at)
     nomination.circle = circle
     nomination.nominator = organizer
-    audit_record(action="invitation_direct", actor=organizer.user, circle_id=circle.pk, target=nomination)
+    audit_record(
+        at=at, action="invitation_direct", actor=organizer.user, circle_id=circle.pk, target=nomination
+    )
     return _issue(nomination=nomination, actor=organizer.user, at=at)
 
 
@@ -420,7 +427,9 @@ def _revoke(invitation: Invitation, actor: User, at: datetime | None) -> None:
     invitation.revoked_at = at or timezone.now()
     invitation.revoked_by = actor
     invitation.save(update_fields=["revoked_at", "revoked_by"])
-    audit_record(action="invitation_revoked", actor=actor, circle_id=invitation.circle_id, target=invitation)
+    audit_record(
+        at=at, action="invitation_revoked", actor=actor, circle_id=invitation.circle_id, target=invitation
+    )
 
 
 @transaction.atomic
@@ -550,6 +559,7 @@ def invitation_accept(
     invitation.membership = membership
     invitation.save(update_fields=["accepted_at", "accepted_by", "membership"])
     audit_record(
+        at=at,
         action="invitation_accepted",
         actor=user,
         circle_id=invitation.circle_id,

@@ -10,12 +10,12 @@ from ninja import Path, Query, Router, Status
 
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.core.schemas import ERRORS
 
 from . import selectors, services
 from .models import Tie
 from .schemas import (
     MAX_ID,
-    ErrorOut,
     PartnerOut,
     SuggestionOut,
     SuggestionQuery,
@@ -28,14 +28,6 @@ router = Router(tags=["ties"])
 
 # Ids beyond a 64-bit integer are refused at the edge (422), not passed on to the database.
 TieId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-}
 
 
 def _partner(m: Membership) -> PartnerOut:
@@ -61,7 +53,7 @@ def _tie_out(view: selectors.TieView) -> TieOut:
 
 @router.post(
     "/circles/{slug}/ties",
-    response={201: TieOut, 200: TieOut, 422: ErrorOut, **ERRORS},
+    response={201: TieOut, 200: TieOut, **ERRORS},
     summary="Declare a tie",
 )
 def declare(request: HttpRequest, slug: str, payload: TieDeclareIn) -> Status[TieOut]:
@@ -107,7 +99,7 @@ def mine(request: HttpRequest, slug: str) -> TieListOut:
 
 @router.get(
     "/circles/{slug}/ties/suggestions",
-    response={200: list[SuggestionOut], 422: ErrorOut, **ERRORS},
+    response={200: list[SuggestionOut], **ERRORS},
     summary="Members you probably know",
 )
 def suggestions(request: HttpRequest, slug: str, query: Query[SuggestionQuery]) -> list[SuggestionOut]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -13,11 +13,6 @@ DeclarableKind = Literal["colleague", "classmate", "partner", "friend", "other"]
 # The upper bound is the current year, checked by the service (a schema bound would go stale).
 SINCE_YEAR_SCHEMA_MAX = 2100
 MAX_ID = 2**63 - 1
-
-
-class ErrorOut(Schema):
-    detail: str | list[dict[str, Any]]
-    code: str | None = None
 
 
 class TieDeclareIn(Schema):

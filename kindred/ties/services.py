@@ -66,7 +66,7 @@ def _confirm(tie: Tie, *, by: Membership, now: datetime) -> Tie:
     tie.status = Tie.Status.CONFIRMED
     tie.confirmed_at = now
     tie.save(update_fields=["status", "confirmed_at"])
-    audit_record(action="tie_confirmed", actor=by.user, circle_id=tie.circle_id, target=tie)
+    audit_record(at=now, action="tie_confirmed", actor=by.user, circle_id=tie.circle_id, target=tie)
     return tie
 
 
@@ -106,6 +106,7 @@ def tie_declare(
             Tie.objects.filter(pk=tie.pk).update(created_at=at)
             tie.created_at = at
         audit_record(
+            at=at,
             action="tie_declared",
             actor=declarer.user,
             circle_id=tie.circle_id,
@@ -181,5 +182,5 @@ def tie_record_sponsor(*, sponsor: Membership, invitee: Membership, at: datetime
         tie.confirmed_at = now
         tie.save(update_fields=["status", "confirmed_at"])
     actor: User = sponsor.user
-    audit_record(action="tie_sponsor_recorded", actor=actor, circle_id=sponsor.circle_id, target=tie)
+    audit_record(at=at, action="tie_sponsor_recorded", actor=actor, circle_id=sponsor.circle_id, target=tie)
     return tie
