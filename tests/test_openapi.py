@@ -1,8 +1,8 @@
 """Schemathesis over /api/v1/openapi.json, in-process through Django's WSGI handler.
 
 Every operation of the published schema is exercised with generated input, authenticated as the organizer
-of a seeded circle (a Bearer token from the accounts service). The checks: never a 5xx, and every
-documented response matches its schema (status code, content type, body).
+of a seeded circle (a Bearer token from the accounts service). The checks: never a 5xx, every status code
+is documented for its operation, and every response matches its documented content type and schema.
 
 Bounded and deterministic: a few examples per operation, derandomized, no example database.
 Path parameters are steered to rows that exist half of the time (the seeded circle's slug always), so the
@@ -17,7 +17,12 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from kindred.accounts.selectors import token_get_active
 from kindred.ties.models import Tie
@@ -26,7 +31,7 @@ from .conftest import Seeded
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 MAX_EXAMPLES = 12
-CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 class Target:
@@ -101,5 +106,11 @@ def test_openapi_document_lists_the_issue_operations(client: Any, db: None) -> N
         ("PUT", "/api/v1/circles/{slug}/me/card"),
         ("POST", "/api/v1/circles/{slug}/ties"),
         ("POST", "/api/v1/circles/{slug}/ties/{tie_id}/confirm"),
+        ("POST", "/api/v1/circles/{slug}/nominations"),
+        ("GET", "/api/v1/circles/{slug}/nominations"),
+        ("POST", "/api/v1/circles/{slug}/nominations/{nomination_id}/approve"),
+        ("POST", "/api/v1/circles/{slug}/nominations/{nomination_id}/reject"),
+        ("POST", "/api/v1/invitations/{code}/accept"),
+        ("GET", "/api/v1/circles/{slug}/tree"),
     }
     assert required <= published, sorted(required - published)
