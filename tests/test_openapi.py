@@ -11,11 +11,14 @@ generated requests reach the services instead of stopping at a 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -66,6 +69,20 @@ class Target:
                 path_parameters[name] = choices[0]  # type: ignore[index]
             elif isinstance(value, int) and value % 2 == 0:
                 path_parameters[name] = choices[(value // 2) % len(choices)]  # type: ignore[index]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Calls go straight to the WSGI handler, whose request signals would close the database connection
+    after each request (the test's transaction with it, on PostgreSQL). Django's test client unhooks
+    them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
