@@ -15,8 +15,12 @@ from kindred.accounts.api import BearerTokenAuth
 from kindred.accounts.api import router as accounts_router
 from kindred.circles.api import router as circles_router
 from kindred.core.services import ServiceError
+from kindred.deals.api import router as deals_router
 from kindred.invitations.api import router as invitations_router
+from kindred.matching.api import router as matching_router
+from kindred.meetups.api import router as meetups_router
 from kindred.ties.api import router as ties_router
+from kindred.wallet.api import router as wallet_router
 
 api = NinjaAPI(
     title="Kindred API",
@@ -69,3 +73,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", circles_router)
 api.add_router("/", ties_router)
 api.add_router("/", invitations_router)
+api.add_router("/", wallet_router)
+api.add_router("/", matching_router)
+api.add_router("/", meetups_router)
+api.add_router("/", deals_router)

@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/", include("kindred.accounts.urls")),
     # Each domain app's urls.py carries its full paths (circle pages live under c/<slug>/).
     path("", include("kindred.invitations.urls")),
+    path("", include("kindred.wallet.urls")),
+    path("", include("kindred.matching.urls")),
+    path("", include("kindred.meetups.urls")),
+    path("", include("kindred.deals.urls")),
     path("", include("kindred.ties.urls")),
     path("", include("kindred.circles.urls")),
 ]

@@ -39,6 +39,7 @@ from kindred.invitations.services import (
 from kindred.ties.models import Tie
 from kindred.ties.services import tie_confirm, tie_declare, tie_ignore
 
+from .extensions import DemoContext, replay_chapters
 from .people import Person
 from .story import CIRCLE, Event, Join, NominationPlan, Story, TiePlan, build_story, email_of
 
@@ -164,6 +165,8 @@ class _Replay:
         }
         for event in story.events():
             handlers[event.kind](event)
+        members = {name: Membership.objects.get(pk=m.pk) for name, m in self.members.items()}
+        replay_chapters(DemoContext(circle=self.circle, story=story, members=members))
         return self.open_path
 
     # --- growth ----------------------------------------------------------------------------------------

@@ -74,6 +74,10 @@ INSTALLED_APPS = [
     "kindred.circles",
     "kindred.ties",
     "kindred.invitations",
+    "kindred.wallet",
+    "kindred.matching",
+    "kindred.meetups",
+    "kindred.deals",
 ]
 
 MIDDLEWARE = [
