@@ -23,6 +23,7 @@ class Tie(models.Model):
         PARTNER = "partner", _("Business partner")
         FRIEND = "friend", _("Friend")
         SPONSOR = "sponsor", _("Invited into the circle")
+        MET = "met", _("Met at a circle meetup")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
@@ -40,6 +41,10 @@ class Tie(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Facts recorded by other apps (never declared): both checked in at the same meetup (meetups), and
+    # a deal both confirmed (deals). The first time each happened; the trust graph reads them.
+    met_offline_at = models.DateTimeField(null=True, blank=True)
+    deal_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,5 +73,5 @@ class Tie(models.Model):
         return self.member_high_id if membership_id == self.member_low_id else self.member_low_id
 
 
-# What a member may declare; sponsor ties are made only by accepted invitations.
-DECLARABLE_KINDS = tuple(k for k in Tie.Kind.values if k != Tie.Kind.SPONSOR)
+# What a member may declare; sponsor ties are made only by accepted invitations, "met" ties by meetup check-ins.
+DECLARABLE_KINDS = tuple(k for k in Tie.Kind.values if k not in (Tie.Kind.SPONSOR, Tie.Kind.MET))

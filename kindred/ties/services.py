@@ -184,3 +184,47 @@ def tie_record_sponsor(*, sponsor: Membership, invitee: Membership, at: datetime
     actor: User = sponsor.user
     audit_record(at=at, action="tie_sponsor_recorded", actor=actor, circle_id=sponsor.circle_id, target=tie)
     return tie
+
+
+def _record_fact(
+    *, a: Membership, b: Membership, field: str, kind: str, action: str, at: datetime | None
+) -> Tie:
+    """Record a fact about a pair seen by the circle (met offline, did a deal): a confirmed tie of `kind`
+    when the pair had none; otherwise only the first time of the fact (a pending or ignored request keeps
+    its status: ignoring stays quiet)."""
+    if a.pk == b.pk or a.circle_id != b.circle_id:
+        raise ServiceError(_("A tie needs two members of the same circle."), code="bad_pair")
+    now = at or timezone.now()
+    low, high = sorted((a.pk, b.pk))
+    tie, created = Tie.objects.select_for_update().get_or_create(
+        member_low_id=low,
+        member_high_id=high,
+        defaults={
+            "circle_id": a.circle_id,
+            "declared_by_id": low,
+            "kind": kind,
+            "status": Tie.Status.CONFIRMED,
+            "confirmed_at": now,
+            field: now,
+        },
+    )
+    if created and at is not None:
+        Tie.objects.filter(pk=tie.pk).update(created_at=at)
+        tie.created_at = at
+    elif not created and (getattr(tie, field) is None or getattr(tie, field) > now):
+        setattr(tie, field, now)
+        tie.save(update_fields=[field])
+    audit_record(at=at, action=action, circle_id=a.circle_id, target=tie)
+    return tie
+
+
+@transaction.atomic
+def tie_record_met(*, a: Membership, b: Membership, at: datetime | None = None) -> Tie:
+    """`a` and `b` both checked in at the same meetup: they have met offline."""
+    return _record_fact(a=a, b=b, field="met_offline_at", kind=Tie.Kind.MET, action="tie_met_recorded", at=at)
+
+
+@transaction.atomic
+def tie_record_deal(*, a: Membership, b: Membership, at: datetime | None = None) -> Tie:
+    """`a` and `b` are parties of a deal every member party confirmed: they do business together."""
+    return _record_fact(a=a, b=b, field="deal_at", kind=Tie.Kind.PARTNER, action="tie_deal_recorded", at=at)
