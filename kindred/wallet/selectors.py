@@ -1,0 +1,304 @@
+"""Reads of the wallet and of envelopes. Every function here runs a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles.models import Circle, Membership
+from kindred.core.services import NotFound
+
+from .models import (
+    ENTRIES_PAGE_SIZE,
+    ENVELOPES_PAGE_SIZE,
+    GREETING_SUGGESTION_DAYS,
+    Account,
+    CircleWalletSettings,
+    Entry,
+    Envelope,
+    GreetingRule,
+    GreetingWaiver,
+    Share,
+)
+
+MAX_PAGE = 100_000
+
+
+def fen_to_yuan(fen: int) -> str:
+    """2.50 for 250 fen (a sign for negative amounts)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+# --- The wallet ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryView:
+    entry: Entry
+
+    @property
+    def amount_fen(self) -> int:
+        return self.entry.amount
+
+    @property
+    def kind(self) -> str:
+        return self.entry.transaction.kind
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.entry.transaction.get_kind_display())
+
+    @property
+    def at(self) -> datetime:
+        return self.entry.transaction.created_at
+
+    @property
+    def envelope(self) -> Envelope | None:
+        return self.entry.transaction.envelope
+
+    @property
+    def description(self) -> str:
+        env = self.envelope
+        if env is None:
+            return str(_("Simulated payment provider"))
+        return str(_("%(sender)s's red envelope in %(circle)s")) % {
+            "sender": env.sender.card.display_name,
+            "circle": env.circle.name,
+        }
+
+
+@dataclass
+class WalletPage:
+    balance_fen: int
+    entries: list[EntryView]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def wallet_page(*, user: AbstractBaseUser, page: int = 1, size: int = ENTRIES_PAGE_SIZE) -> WalletPage:
+    """The user's balance and one page of their entries, newest first. Two queries."""
+    page = max(1, min(page, MAX_PAGE))
+    account = Account.objects.filter(kind=Account.Kind.USER, user_id=user.pk).first()
+    if account is None:
+        return WalletPage(balance_fen=0, entries=[], page=page, has_next=False)
+    start = (page - 1) * size
+    rows = list(
+        Entry.objects.filter(account=account)
+        .select_related("transaction__envelope__sender__card", "transaction__envelope__circle", "transaction")
+        .order_by("-id")[start : start + size + 1]
+    )
+    return WalletPage(
+        balance_fen=account.balance,
+        entries=[EntryView(e) for e in rows[:size]],
+        page=page,
+        has_next=len(rows) > size,
+    )
+
+
+# --- Circle rules ----------------------------------------------------------------------------------
+
+
+def rules_for(*, circle: Circle | int) -> CircleWalletSettings:
+    circle_id = circle if isinstance(circle, int) else circle.pk
+    return CircleWalletSettings.objects.filter(circle_id=circle_id).first() or CircleWalletSettings(
+        circle_id=circle_id
+    )
+
+
+def greeting_owed(*, membership: Membership, rules: CircleWalletSettings) -> bool:
+    """Whether `membership` still owes the circle a greeting envelope under a required rule."""
+    if rules.greeting_rule != GreetingRule.REQUIRED or membership.sponsor_id is None:
+        return False
+    if rules.required_since is None or membership.joined_at < rules.required_since:
+        return False
+    if Envelope.objects.filter(sender=membership, is_greeting=True).exists():
+        return False
+    return not GreetingWaiver.objects.filter(membership=membership).exists()
+
+
+GREETING_OWED = "owed"  # required, not sent, not waived
+GREETING_SUGGESTED = "suggested"  # suggested and the member is new
+
+
+def greeting_status(*, membership: Membership, rules: CircleWalletSettings) -> str | None:
+    """Whether to remind the member of their greeting envelope (two queries at most)."""
+    if rules.greeting_rule == GreetingRule.OFF or membership.sponsor_id is None:
+        return None
+    if Envelope.objects.filter(sender=membership).exists():
+        return None
+    if GreetingWaiver.objects.filter(membership=membership).exists():
+        return None
+    if rules.greeting_rule == GreetingRule.REQUIRED and (
+        rules.required_since is not None and membership.joined_at >= rules.required_since
+    ):
+        return GREETING_OWED
+    if membership.joined_at >= timezone.now() - timedelta(days=GREETING_SUGGESTION_DAYS):
+        return GREETING_SUGGESTED
+    return None
+
+
+def members_owing_greeting(*, circle: Circle, rules: CircleWalletSettings) -> list[Membership]:
+    """Under a required rule: the active members who joined since it was set and have not greeted nor
+    been excused. One query."""
+    if rules.greeting_rule != GreetingRule.REQUIRED or rules.required_since is None:
+        return []
+    greeted = Envelope.objects.filter(sender=OuterRef("pk"), is_greeting=True)
+    waived = GreetingWaiver.objects.filter(membership=OuterRef("pk"))
+    return list(
+        Membership.objects.filter(
+            circle=circle,
+            status=Membership.Status.ACTIVE,
+            sponsor__isnull=False,
+            joined_at__gte=rules.required_since,
+        )
+        .filter(~Exists(greeted), ~Exists(waived))
+        .select_related("card")
+        .order_by("-joined_at")
+    )
+
+
+# --- Envelopes -------------------------------------------------------------------------------------
+
+
+def envelope_membership(
+    *, user: AbstractBaseUser | AnonymousUser, envelope_id: int
+) -> tuple[Envelope, Membership]:
+    """The envelope and the viewer's active membership of its circle; NotFound for anyone else. Two queries."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Red envelope not found."))
+    envelope = (
+        Envelope.objects.select_related("circle", "sender__card", "sender__user")
+        .filter(pk=envelope_id)
+        .first()
+    )
+    membership = None
+    if envelope is not None:
+        membership = (
+            Membership.objects.select_related("circle", "card")
+            .filter(circle_id=envelope.circle_id, user_id=user.pk, status=Membership.Status.ACTIVE)  # type: ignore[misc]
+            .first()
+        )
+    if envelope is None or membership is None:
+        raise NotFound(_("Red envelope not found."))
+    return envelope, membership
+
+
+@dataclass(frozen=True)
+class GrabView:
+    share: Share
+    luckiest: bool
+
+    @property
+    def member(self) -> Membership:
+        assert self.share.claimed_by is not None
+        return self.share.claimed_by
+
+
+@dataclass
+class EnvelopeView:
+    envelope: Envelope
+    viewer: Membership
+    grabs: list[GrabView] = field(default_factory=list)
+    unclaimed_shares: int = 0
+    unclaimed_fen: int = 0
+    refunded_shares: int = 0
+
+    @property
+    def claimed_fen(self) -> int:
+        return sum(g.share.amount_fen for g in self.grabs)
+
+    @property
+    def mine(self) -> GrabView | None:
+        return next((g for g in self.grabs if g.share.claimed_by_id == self.viewer.pk), None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.envelope.status == Envelope.Status.OPEN and timezone.now() < self.envelope.expires_at
+
+    @property
+    def is_sender(self) -> bool:
+        return self.envelope.sender_id == self.viewer.pk
+
+    @property
+    def can_grab(self) -> bool:
+        if self.mine is not None or not self.is_open or self.unclaimed_shares == 0:
+            return False
+        return not self.is_sender or self.envelope.sender_may_grab
+
+
+def envelope_view(*, envelope: Envelope, viewer: Membership) -> EnvelopeView:
+    """Everything the envelope page shows: the grabs so far (with cards, the luckiest marked) and what
+    is left. One query (the envelope and viewer are loaded by `envelope_membership`)."""
+    shares = list(Share.objects.filter(envelope=envelope).select_related("claimed_by__card"))
+    out = EnvelopeView(envelope=envelope, viewer=viewer)
+    claimed = sorted((s for s in shares if s.claimed_by_id is not None), key=lambda s: (s.claimed_at, s.pk))
+    out.grabs = [GrabView(share=s, luckiest=s.pk == envelope.luckiest_id) for s in claimed]
+    waiting = [s for s in shares if s.claimed_by_id is None and not s.refunded]
+    out.unclaimed_shares = len(waiting)
+    out.unclaimed_fen = sum(s.amount_fen for s in waiting)
+    out.refunded_shares = sum(1 for s in shares if s.refunded)
+    return out
+
+
+@dataclass(frozen=True)
+class EnvelopeSummary:
+    envelope: Envelope
+    claimed_count: int
+    claimed_fen: int
+    my_amount_fen: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.envelope.status == Envelope.Status.OPEN and timezone.now() < self.envelope.expires_at
+
+
+@dataclass
+class EnvelopeList:
+    items: list[EnvelopeSummary]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def circle_envelopes(
+    *, circle: Circle, viewer: Membership, page: int = 1, size: int = ENVELOPES_PAGE_SIZE
+) -> EnvelopeList:
+    """The circle's envelopes, newest first, with how much is grabbed and the viewer's own grab. A
+    newcomer's greeting is marked (`envelope.is_greeting`). One query."""
+    page = max(1, min(page, MAX_PAGE))
+    start = (page - 1) * size
+    mine = Share.objects.filter(envelope=OuterRef("pk"), claimed_by=viewer).values("amount_fen")[:1]
+    rows = list(
+        Envelope.objects.filter(circle=circle)
+        .select_related("sender__card")
+        .annotate(
+            claimed_count=Count("shares", filter=Q(shares__claimed_by__isnull=False)),
+            claimed_fen=Sum("shares__amount_fen", filter=Q(shares__claimed_by__isnull=False), default=0),
+            my_amount=Subquery(mine),
+        )
+        .order_by("-created_at", "-id")[start : start + size + 1]
+    )
+    items = [
+        EnvelopeSummary(
+            envelope=e,
+            claimed_count=e.claimed_count,
+            claimed_fen=e.claimed_fen,
+            my_amount_fen=e.my_amount,
+        )
+        for e in rows[:size]
+    ]
+    return EnvelopeList(items=items, page=page, has_next=len(rows) > size)

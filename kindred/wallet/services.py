@@ -1,0 +1,628 @@
+"""Every state change of the wallet: the ledger, payments, envelopes, grabs, refunds and circle rules.
+
+Money moves only through `ledger_post`: a transaction whose entries sum to zero, booked once per
+(kind, reference), with each account's cached balance updated under its row lock. Locks are always taken
+in the same order, so concurrent transfers cannot deadlock:
+
+    share rows (a grab: one, SKIP LOCKED; a refund: every unclaimed one, by id)
+      → accounts, by id (`ledger_post`)
+        → the envelope row (finishing or expiring it)
+
+A send locks the sender's wallet first (its escrow account is new, with a higher id), which also
+serializes one user's sends (greeting and idempotency checks). On SQLite every write transaction is
+IMMEDIATE (one writer at a time), so the same code is safe there without row locks.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles.models import Circle, Membership
+from kindred.circles.selectors import circle_member_count
+from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+
+from . import split
+from .models import (
+    DEFAULT_GREETING_TEXT,
+    GREETING_TEXT_MAX_LENGTH,
+    Account,
+    CircleWalletSettings,
+    Entry,
+    Envelope,
+    GreetingRule,
+    GreetingWaiver,
+    IdempotencyKey,
+    LedgerTransaction,
+    Payment,
+    Share,
+    limit,
+)
+from .providers import PaymentProvider, ProviderRefused, get_provider
+from .selectors import greeting_owed, rules_for
+
+
+class Gone(ServiceError):
+    status_code = 410
+
+
+class InsufficientFunds(ServiceError):
+    pass
+
+
+class IdempotencyMismatch(ServiceError):
+    """The same Idempotency-Key came with another request body (answered 422)."""
+
+    status_code = 422
+
+
+def provider() -> PaymentProvider:
+    from django.conf import settings
+
+    return get_provider(getattr(settings, "WALLET_PAYMENT_PROVIDER", "simulated"))
+
+
+# --- Accounts and the ledger -----------------------------------------------------------------------
+
+
+def wallet_account(*, user: User | int) -> Account:
+    """The user's wallet account, created on first use."""
+    user_id = user if isinstance(user, int) else user.pk
+    account = Account.objects.filter(kind=Account.Kind.USER, user_id=user_id).first()
+    if account is None:
+        account, _created = Account.objects.get_or_create(kind=Account.Kind.USER, user_id=user_id)
+    return account
+
+
+def external_account(*, provider_name: str) -> Account:
+    account = Account.objects.filter(kind=Account.Kind.EXTERNAL, code=provider_name).first()
+    if account is None:
+        account, _created = Account.objects.get_or_create(kind=Account.Kind.EXTERNAL, code=provider_name)
+    return account
+
+
+_MOVE_SQL = (
+    "UPDATE wallet_account SET balance = balance + %s "
+    "WHERE id = %s AND (balance + %s >= 0 OR kind = 'external') RETURNING balance"
+)
+
+
+def ledger_post(
+    *,
+    kind: str,
+    reference: str,
+    legs: list[tuple[int, int]],
+    at: datetime,
+    actor: User | None = None,
+    envelope: Envelope | None = None,
+) -> tuple[LedgerTransaction, dict[int, int]]:
+    """Book one transaction: `legs` are (account id, signed fen). Runs inside the caller's transaction.
+
+    Checks that the legs sum to zero, then updates each account in id order (the lock order), refusing a
+    move that would take a non-external account below zero. Returns the transaction and the new balances.
+    IntegrityError when (kind, reference) was booked before.
+    """
+    if not legs or sum(amount for _id, amount in legs) != 0:
+        raise ValueError(f"unbalanced transaction {kind} {reference}: {legs}")
+    if any(amount == 0 for _id, amount in legs) or len({a for a, _m in legs}) != len(legs):
+        raise ValueError(f"bad legs for {kind} {reference}: {legs}")
+    balances: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for account_id, amount in sorted(legs):
+            cursor.execute(_MOVE_SQL, [amount, account_id, amount])
+            row = cursor.fetchone()
+            if row is None:
+                raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance")
+            balances[account_id] = row[0]
+    txn = LedgerTransaction.objects.create(
+        kind=kind, reference=reference, envelope=envelope, actor=actor, created_at=at
+    )
+    Entry.objects.bulk_create(
+        [Entry(transaction=txn, account_id=account_id, amount=amount) for account_id, amount in legs]
+    )
+    return txn, balances
+
+
+# --- Top-ups and withdrawals -----------------------------------------------------------------------
+
+
+def _check_payment_amount(amount_fen: int) -> None:
+    top = limit("TOPUP_MAX_FEN")
+    if not isinstance(amount_fen, int) or not 1 <= amount_fen <= top:
+        raise ServiceError(
+            _("The amount must be between 0.01 and %(max)s yuan.") % {"max": f"{top / 100:,.2f}"},
+            code="bad_amount",
+        )
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment: Payment
+    created: bool  # False: the provider reference had been booked already (an idempotent repeat)
+
+
+def topup_create(
+    *, user: User, amount_fen: int, reference: str = "", at: datetime | None = None
+) -> PaymentResult:
+    """Top up the user's wallet through the payment provider, once per provider reference.
+
+    The same reference again (same user and amount) returns the first top-up and moves nothing; the same
+    reference with another user or amount is a Conflict."""
+    _check_payment_amount(amount_fen)
+    pay = provider()
+    reference = reference.strip() or pay.new_reference()
+    existing = Payment.objects.filter(provider=pay.name, reference=reference).first()
+    if existing is not None:
+        return _same_payment(existing, user=user, amount_fen=amount_fen, direction=Payment.Direction.IN)
+    try:
+        receipt = pay.charge(user_id=user.pk, amount_fen=amount_fen, reference=reference)
+    except ProviderRefused as exc:
+        raise ServiceError(_("The payment provider declined the top-up."), code="provider_refused") from exc
+    try:
+        payment = _book_payment(
+            user=user,
+            amount_fen=receipt.amount_fen,
+            reference=receipt.reference,
+            provider_name=pay.name,
+            direction=Payment.Direction.IN,
+            at=at or timezone.now(),
+        )
+    except IntegrityError:
+        # A concurrent request with the same reference won: answer with its top-up.
+        existing = Payment.objects.filter(provider=pay.name, reference=reference).first()
+        if existing is None:
+            raise
+        return _same_payment(existing, user=user, amount_fen=amount_fen, direction=Payment.Direction.IN)
+    return PaymentResult(payment=payment, created=True)
+
+
+def _same_payment(existing: Payment, *, user: User, amount_fen: int, direction: str) -> PaymentResult:
+    if existing.user_id != user.pk or existing.amount_fen != amount_fen or existing.direction != direction:
+        raise Conflict(
+            _("This payment reference was already used for another payment."), code="reference_reused"
+        )
+    return PaymentResult(payment=existing, created=False)
+
+
+@transaction.atomic
+def _book_payment(
+    *, user: User, amount_fen: int, reference: str, provider_name: str, direction: str, at: datetime
+) -> Payment:
+    wallet = wallet_account(user=user)
+    outside = external_account(provider_name=provider_name)
+    sign = 1 if direction == Payment.Direction.IN else -1
+    kind = LedgerTransaction.Kind.TOPUP if sign > 0 else LedgerTransaction.Kind.WITHDRAWAL
+    txn, _balances = ledger_post(
+        kind=kind,
+        reference=f"payment:{provider_name}:{reference}",
+        legs=[(outside.pk, -sign * amount_fen), (wallet.pk, sign * amount_fen)],
+        at=at,
+        actor=user,
+    )
+    payment = Payment.objects.create(
+        provider=provider_name,
+        reference=reference,
+        direction=direction,
+        user=user,
+        amount_fen=amount_fen,
+        transaction=txn,
+        created_at=at,
+    )
+    audit_record(
+        at=at,
+        action="wallet_topup" if sign > 0 else "wallet_withdrawal",
+        actor=user,
+        target=payment,
+        data={"amount_fen": amount_fen, "provider": provider_name},
+    )
+    return payment
+
+
+def withdrawal_create(*, user: User, amount_fen: int, at: datetime | None = None) -> Payment:
+    """Pay money out of the wallet through the provider. InsufficientFunds and nothing changed when the
+    balance is short. The provider is told only after the booking commits."""
+    _check_payment_amount(amount_fen)
+    pay = provider()
+    reference = pay.new_reference()
+    payment = _book_payment(
+        user=user,
+        amount_fen=amount_fen,
+        reference=reference,
+        provider_name=pay.name,
+        direction=Payment.Direction.OUT,
+        at=at or timezone.now(),
+    )
+    pay.payout(user_id=user.pk, amount_fen=amount_fen, reference=reference)
+    return payment
+
+
+# --- Circle rules ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def circle_settings_update(
+    *,
+    circle: Circle,
+    actor: Membership,
+    sender_may_grab: bool,
+    greeting_rule: str,
+    greeting_min_total_fen: int,
+    greeting_min_shares: int,
+    at: datetime | None = None,
+) -> CircleWalletSettings:
+    if not (actor.is_organizer and actor.circle_id == circle.pk):
+        raise PermissionDenied(_("Only the organizer can change the envelope rules."), code="not_organizer")
+    if greeting_rule not in GreetingRule.values:
+        raise ServiceError(_("Choose a greeting rule."), code="bad_rule")
+    if not 1 <= greeting_min_shares <= limit("ENVELOPE_MAX_SHARES"):
+        raise ServiceError(_("The minimum share count is out of range."), code="bad_min_shares")
+    if not greeting_min_shares <= greeting_min_total_fen <= limit("ENVELOPE_MAX_TOTAL_FEN"):
+        raise ServiceError(
+            _("The minimum total must be at least 0.01 yuan a share and within the envelope limit."),
+            code="bad_min_total",
+        )
+    now = at or timezone.now()
+    row, _created = CircleWalletSettings.objects.select_for_update().get_or_create(circle=circle)
+    if greeting_rule == GreetingRule.REQUIRED and row.greeting_rule != GreetingRule.REQUIRED:
+        row.required_since = now
+    elif greeting_rule != GreetingRule.REQUIRED:
+        row.required_since = None
+    row.sender_may_grab = sender_may_grab
+    row.greeting_rule = greeting_rule
+    row.greeting_min_total_fen = greeting_min_total_fen
+    row.greeting_min_shares = greeting_min_shares
+    row.save()
+    audit_record(
+        at=at,
+        action="wallet_settings_updated",
+        actor=actor.user,
+        circle_id=circle.pk,
+        target=row,
+        data={
+            "sender_may_grab": sender_may_grab,
+            "greeting_rule": greeting_rule,
+            "greeting_min_total_fen": greeting_min_total_fen,
+            "greeting_min_shares": greeting_min_shares,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def greeting_waive(
+    *, membership: Membership, actor: Membership, at: datetime | None = None
+) -> GreetingWaiver:
+    """The organizer excuses a member from the greeting envelope (again: no change)."""
+    if not (actor.is_organizer and actor.circle_id == membership.circle_id):
+        raise PermissionDenied(_("Only the organizer can waive the greeting."), code="not_organizer")
+    if not membership.is_active:
+        raise ServiceError(_("This member is no longer in the circle."), code="member_removed")
+    existing = GreetingWaiver.objects.filter(membership=membership).first()
+    if existing is not None:
+        return existing
+    waiver = GreetingWaiver.objects.create(
+        membership=membership, waived_by=actor.user, created_at=at or timezone.now()
+    )
+    audit_record(
+        at=at, action="greeting_waived", actor=actor.user, circle_id=membership.circle_id, target=membership
+    )
+    return waiver
+
+
+# --- Envelopes -------------------------------------------------------------------------------------
+
+
+def _check_envelope(*, total_fen: int, shares: int, mode: str, members: int) -> None:
+    if mode not in Envelope.Mode.values:
+        raise ServiceError(_("Choose lucky or equal shares."), code="bad_mode")
+    max_shares = min(limit("ENVELOPE_MAX_SHARES"), members)
+    if not 1 <= shares <= max_shares:
+        raise ServiceError(
+            _("The number of shares must be between 1 and %(max)d (no more than the circle's members).")
+            % {"max": max_shares},
+            code="bad_shares",
+        )
+    max_total = limit("ENVELOPE_MAX_TOTAL_FEN")
+    if not 1 <= total_fen <= max_total:
+        raise ServiceError(
+            _("The total must be between 0.01 and %(max)s yuan.") % {"max": f"{max_total / 100:,.2f}"},
+            code="bad_total",
+        )
+    if total_fen < shares:
+        raise ServiceError(_("Every share needs at least 0.01 yuan."), code="share_too_small")
+    max_share = limit("ENVELOPE_MAX_SHARE_FEN")
+    if total_fen > shares * max_share:
+        raise ServiceError(
+            _("No share may be more than %(max)s yuan: use more shares.")
+            % {"max": f"{max_share / 100:,.2f}"},
+            code="share_too_large",
+        )
+
+
+def _clean_greeting(text: str) -> str:
+    text = " ".join((text or "").split())
+    if "\x00" in text:
+        raise ServiceError(_("The greeting contains a character that is not allowed."), code="bad_greeting")
+    if len(text) > GREETING_TEXT_MAX_LENGTH:
+        raise ServiceError(
+            _("The greeting may be at most %(max)d characters.") % {"max": GREETING_TEXT_MAX_LENGTH},
+            code="bad_greeting",
+        )
+    return text or DEFAULT_GREETING_TEXT
+
+
+def _is_greeting(*, sender: Membership, rules: CircleWalletSettings, total_fen: int, shares: int) -> bool:
+    """A newcomer's first envelope in the circle that meets the rule's minimums opens their appearance."""
+    if rules.greeting_rule == GreetingRule.OFF or sender.sponsor_id is None:
+        return False
+    if total_fen < rules.greeting_min_total_fen or shares < rules.greeting_min_shares:
+        return False
+    return not Envelope.objects.filter(sender=sender).exists()
+
+
+@transaction.atomic
+def envelope_send(
+    *,
+    sender: Membership,
+    total_fen: int,
+    shares: int,
+    mode: str,
+    greeting: str = "",
+    at: datetime | None = None,
+    idempotency_key: str = "",
+    request_hash: str = "",
+    rng: random.Random | None = None,
+) -> Envelope:
+    """Send a red envelope to the circle: cut it into shares now and move the total from the sender's
+    wallet into the envelope's escrow, in one transaction.
+
+    With `idempotency_key`, the same key and `request_hash` return the envelope sent first (nothing
+    moves); the same key with another hash raises IdempotencyMismatch."""
+    now = at or timezone.now()
+    wallet = wallet_account(user=sender.user_id)
+    # The sender's wallet lock serializes their sends: the idempotency and greeting checks hold.
+    wallet = Account.objects.select_for_update().get(pk=wallet.pk)
+    if idempotency_key:
+        seen = IdempotencyKey.objects.filter(user_id=sender.user_id, key=idempotency_key).first()
+        if seen is not None:
+            if seen.request_hash != request_hash:
+                raise IdempotencyMismatch(
+                    _("This Idempotency-Key was used with another request."), code="idempotency_mismatch"
+                )
+            return Envelope.objects.get(pk=seen.envelope_id)
+    if not Membership.objects.filter(pk=sender.pk, status=Membership.Status.ACTIVE).exists():
+        raise PermissionDenied(_("You are no longer a member of this circle."), code="actor_removed")
+    greeting = _clean_greeting(greeting)
+    _check_envelope(
+        total_fen=total_fen, shares=shares, mode=mode, members=circle_member_count(circle=sender.circle)
+    )
+    if wallet.balance < total_fen:
+        raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance")
+    try:
+        amounts = split.split(mode, total_fen, shares, rng, max_share=limit("ENVELOPE_MAX_SHARE_FEN"))
+    except split.SplitError as exc:
+        raise ServiceError(
+            _("These shares cannot be cut within the limits: use more shares or equal shares."),
+            code="cannot_split",
+        ) from exc
+    rules = rules_for(circle=sender.circle_id)
+    escrow = Account.objects.create(kind=Account.Kind.ESCROW)
+    envelope = Envelope.objects.create(
+        circle_id=sender.circle_id,
+        sender=sender,
+        mode=mode,
+        total_fen=total_fen,
+        share_count=shares,
+        greeting=greeting,
+        escrow=escrow,
+        is_greeting=_is_greeting(sender=sender, rules=rules, total_fen=total_fen, shares=shares),
+        sender_may_grab=rules.sender_may_grab,
+        created_at=now,
+        expires_at=now + limit("ENVELOPE_TTL"),
+    )
+    Share.objects.bulk_create(
+        [Share(envelope=envelope, position=i, amount_fen=amount) for i, amount in enumerate(amounts)]
+    )
+    ledger_post(
+        kind=LedgerTransaction.Kind.ENVELOPE_SEND,
+        reference=f"envelope:{envelope.pk}",
+        legs=[(wallet.pk, -total_fen), (escrow.pk, total_fen)],
+        at=now,
+        actor=sender.user,
+        envelope=envelope,
+    )
+    if idempotency_key:
+        IdempotencyKey.objects.create(
+            user_id=sender.user_id, key=idempotency_key, request_hash=request_hash, envelope=envelope
+        )
+    audit_record(
+        at=now,
+        action="envelope_sent",
+        actor=sender.user,
+        circle_id=sender.circle_id,
+        target=envelope,
+        data={"total_fen": total_fen, "shares": shares, "mode": mode, "greeting": envelope.is_greeting},
+    )
+    return envelope
+
+
+_CLAIM_SQL = {
+    "postgresql": (
+        "UPDATE wallet_share SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
+        " SELECT id FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL AND NOT refunded"
+        " ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ") RETURNING id, amount_fen"
+    ),
+    # SQLite: the transaction is IMMEDIATE, so no other writer runs until it ends.
+    "sqlite": (
+        "UPDATE wallet_share SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
+        " SELECT id FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL AND NOT refunded"
+        " ORDER BY position LIMIT 1"
+        ") RETURNING id, amount_fen"
+    ),
+}
+
+
+def _grab_refusal(envelope: Envelope, member: Membership, now: datetime) -> ServiceError | None:
+    if member.circle_id != envelope.circle_id or not member.is_active:
+        return NotFound(_("Red envelope not found."))
+    if member.pk == envelope.sender_id and not envelope.sender_may_grab:
+        return PermissionDenied(
+            _("You cannot grab your own red envelope in this circle."), code="own_envelope"
+        )
+    if envelope.status == Envelope.Status.EXPIRED or now >= envelope.expires_at:
+        return Gone(_("This red envelope has expired."), code="envelope_expired")
+    if envelope.status == Envelope.Status.FINISHED:
+        return Gone(_("Too late: every share has been grabbed."), code="envelope_empty")
+    return None
+
+
+def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None = None) -> Share:
+    """Grab one share of `envelope` for `member`. Returns the claimed share (amount_fen).
+
+    Refusals (nothing changes): NotFound for anyone outside the circle; PermissionDenied for the sender
+    when the circle does not allow it or a member who still owes a required greeting; Conflict for a
+    second grab; Gone when it has expired (its refund is made now if the sweeper has not yet) or is empty.
+    """
+    now = at or timezone.now()
+    refusal = _grab_refusal(envelope, member, now)
+    if refusal is not None:
+        if refusal.code == "envelope_expired" and envelope.status == Envelope.Status.OPEN:
+            envelope_expire(envelope=envelope, at=max(now, envelope.expires_at))
+        raise refusal
+    rules = rules_for(circle=envelope.circle_id)
+    if rules.greeting_rule == GreetingRule.REQUIRED and greeting_owed(membership=member, rules=rules):
+        raise PermissionDenied(
+            _("Send your greeting envelope to the circle first."), code="greeting_required"
+        )
+    wallet_id = wallet_account(user=member.user_id).pk
+    try:
+        return _claim(envelope=envelope, member=member, wallet_id=wallet_id, now=now)
+    except IntegrityError as exc:
+        # Two grabs of the same member at once: the UNIQUE (envelope, member) refused the second.
+        raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed") from exc
+
+
+@transaction.atomic
+def _claim(*, envelope: Envelope, member: Membership, wallet_id: int, now: datetime) -> Share:
+    if not Membership.objects.filter(pk=member.pk, status=Membership.Status.ACTIVE).exists():
+        raise NotFound(_("Red envelope not found."))
+    if Share.objects.filter(envelope=envelope, claimed_by=member).exists():
+        raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL[connection.vendor], [member.pk, now, envelope.pk])
+        row = cursor.fetchone()
+    if row is None:
+        # Every share is claimed, refunded, or being claimed right now by someone else.
+        status = Envelope.objects.filter(pk=envelope.pk).values_list("status", flat=True).first()
+        if status == Envelope.Status.EXPIRED:
+            raise Gone(_("This red envelope has expired."), code="envelope_expired")
+        raise Gone(_("Too late: every share has been grabbed."), code="envelope_empty")
+    share_id, amount = row
+    _txn, balances = ledger_post(
+        kind=LedgerTransaction.Kind.ENVELOPE_GRAB,
+        reference=f"share:{share_id}",
+        legs=[(envelope.escrow_id, -amount), (wallet_id, amount)],
+        at=now,
+        actor=member.user,
+        envelope=envelope,
+    )
+    share = Share(
+        pk=share_id, envelope=envelope, amount_fen=amount, claimed_by=member, claimed_at=now, refunded=False
+    )
+    if balances[envelope.escrow_id] == 0:
+        # The escrow is locked until commit: this grab took the last share. Mark the luckiest.
+        _finish(envelope, now)
+    audit_record(
+        at=now,
+        action="envelope_grabbed",
+        actor=member.user,
+        circle_id=envelope.circle_id,
+        target=envelope,
+        data={"share": share_id, "amount_fen": amount},
+    )
+    return share
+
+
+def _finish(envelope: Envelope, now: datetime) -> None:
+    rows = list(
+        Share.objects.filter(envelope=envelope, claimed_by__isnull=False)
+        .order_by("claimed_at", "id")
+        .values_list("id", "amount_fen")
+    )
+    if len(rows) != envelope.share_count:
+        return  # part of it was refunded: there is no luckiest grab
+    best = rows[split.luckiest_index([amount for _id, amount in rows])][0]
+    Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.OPEN).update(
+        status=Envelope.Status.FINISHED, finished_at=now, luckiest_id=best
+    )
+    envelope.status, envelope.finished_at, envelope.luckiest_id = Envelope.Status.FINISHED, now, best
+
+
+_LOCK_UNCLAIMED_SQL = {
+    "postgresql": (
+        "SELECT id, amount_fen FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL"
+        " AND NOT refunded ORDER BY id FOR UPDATE"
+    ),
+    "sqlite": (
+        "SELECT id, amount_fen FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL"
+        " AND NOT refunded ORDER BY id"
+    ),
+}
+
+
+@transaction.atomic
+def envelope_expire(*, envelope: Envelope, at: datetime | None = None) -> int:
+    """Refund the unclaimed shares of an envelope past its expiry to the sender, exactly. Returns the fen
+    refunded; 0 when there is nothing (left) to refund. Idempotent.
+
+    The unclaimed shares are locked by id: a grab holding one finishes first, and PostgreSQL re-checks the
+    row after the wait, so a share is either claimed or refunded, never both."""
+    now = at or timezone.now()
+    if now < envelope.expires_at:
+        raise ServiceError(_("This red envelope has not expired yet."), code="not_expired")
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_UNCLAIMED_SQL[connection.vendor], [envelope.pk])
+        rows = cursor.fetchall()
+    total = sum(amount for _id, amount in rows)
+    if rows:
+        Share.objects.filter(pk__in=[share_id for share_id, _a in rows]).update(refunded=True)
+        sender_wallet = wallet_account(user=envelope.sender.user_id)
+        ledger_post(
+            kind=LedgerTransaction.Kind.ENVELOPE_REFUND,
+            reference=f"envelope:{envelope.pk}",
+            legs=[(envelope.escrow_id, -total), (sender_wallet.pk, total)],
+            at=now,
+            envelope=envelope,
+        )
+    changed = Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.OPEN).update(
+        status=Envelope.Status.EXPIRED, finished_at=now, refunded_fen=total
+    )
+    if changed:
+        envelope.status, envelope.finished_at, envelope.refunded_fen = Envelope.Status.EXPIRED, now, total
+        audit_record(
+            at=now,
+            action="envelope_expired",
+            circle_id=envelope.circle_id,
+            target=envelope,
+            data={"refunded_fen": total, "shares": len(rows)},
+        )
+    return total
+
+
+def envelopes_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
+    """Refund every envelope past its expiry that is still open. Returns (envelopes, fen refunded).
+    Each envelope in its own transaction; safe to run from several processes at once."""
+    now = now or timezone.now()
+    count = refunded = 0
+    due = Envelope.objects.filter(status=Envelope.Status.OPEN, expires_at__lte=now).select_related("sender")
+    for envelope in due.order_by("expires_at", "id").iterator():
+        refunded += envelope_expire(envelope=envelope, at=now)
+        count += 1
+    return count, refunded
