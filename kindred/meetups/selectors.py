@@ -1,0 +1,308 @@
+"""Reads of trips and meetups. List pages run a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles import text
+from kindred.circles.models import CardTag, MemberCard, Membership
+from kindred.core.services import NotFound
+from kindred.ties.models import Tie
+from kindred.ties.selectors import tie_neighbors
+
+from . import ics
+from .models import (
+    FEED_PAST_DAYS,
+    SUGGEST_LIMIT,
+    SUGGEST_MUTUAL_CAP,
+    SUGGEST_OVERLAP_CAP,
+    SUGGEST_WEIGHT_MUTUAL,
+    SUGGEST_WEIGHT_OVERLAP,
+    SUGGEST_WEIGHT_TIE,
+    CalendarFeed,
+    FollowUp,
+    Invitee,
+    Meetup,
+    Notice,
+    Rsvp,
+    Trip,
+)
+from .services import feed_token_hash, meetup_url
+
+
+def visible_meetups(member: Membership) -> QuerySet[Meetup]:
+    """The meetups of the member's circle they may see: open ones, and by invitation those they host or
+    are invited to."""
+    invited = Invitee.objects.filter(meetup_id=OuterRef("pk"), member_id=member.pk)
+    return Meetup.objects.filter(circle_id=member.circle_id).filter(
+        Q(access=Meetup.Access.OPEN) | Q(host_id=member.pk) | Exists(invited)
+    )
+
+
+def _annotated(qs: QuerySet[Meetup], member: Membership) -> QuerySet[Meetup]:
+    mine = Rsvp.objects.filter(meetup_id=OuterRef("pk"), member_id=member.pk)
+    return (
+        qs.select_related("host__card")
+        .annotate(
+            going_count=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING), distinct=True),
+            waitlist_count=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLISTED), distinct=True),
+            checked_in_count=Count("rsvps", filter=Q(rsvps__checked_in_at__isnull=False), distinct=True),
+        )
+        .annotate(my_status=mine.values("status")[:1])
+    )
+
+
+@dataclass
+class MeetupLists:
+    upcoming: list[Meetup]
+    past: list[Meetup]
+    notices: list[Notice]
+
+
+PAST_LIMIT = 50
+
+
+def meetup_lists(*, member: Membership, now: datetime | None = None) -> MeetupLists:
+    """Upcoming meetups (soonest first), past ones with attendance (latest first), unread notices. Three
+    queries, whatever the numbers."""
+    now = now or timezone.now()
+    base = _annotated(visible_meetups(member), member)
+    upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id"))
+    past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:PAST_LIMIT])
+    notices = list(
+        Notice.objects.filter(member=member, read_at__isnull=True)
+        .select_related("meetup")
+        .order_by("-created_at")[:20]
+    )
+    return MeetupLists(upcoming=upcoming, past=past, notices=notices)
+
+
+def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
+    """One meetup the member may see (with counts and their own answer); NotFound otherwise, the same
+    answer as for a meetup that does not exist."""
+    meetup = _annotated(visible_meetups(member), member).select_related("circle").filter(pk=meetup_id).first()
+    if meetup is None:
+        raise NotFound(_("Meetup not found."))
+    return meetup
+
+
+def meetup_for_user(*, user: object, meetup_id: int) -> tuple[Meetup, Membership]:
+    """For URLs without the circle (/api/v1/meetups/{id}): the meetup and the user's active membership
+    in its circle; NotFound when there is none or the meetup is not visible to them."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Meetup not found."))
+    circle_id = Meetup.objects.filter(pk=meetup_id).values_list("circle_id", flat=True).first()
+    member = (
+        Membership.objects.select_related("circle", "card", "user")
+        .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
+        .first()
+        if circle_id is not None
+        else None
+    )
+    if member is None:
+        raise NotFound(_("Meetup not found."))
+    return meetup_for_member(member=member, meetup_id=meetup_id), member
+
+
+@dataclass
+class MeetupDetail:
+    meetup: Meetup
+    going: list[Rsvp]
+    waitlist: list[Rsvp]
+    maybe: list[Rsvp]
+    declined: list[Rsvp]
+    invitees: list[Membership]
+    followups: list[FollowUp]
+    mine: Rsvp | None
+
+    @property
+    def checked_in(self) -> list[Rsvp]:
+        return [r for r in self.going if r.checked_in_at is not None]
+
+
+def meetup_detail(*, member: Membership, meetup: Meetup) -> MeetupDetail:
+    """Everyone's answers, the invitees and the host's follow-ups (three queries)."""
+    rsvps = list(
+        Rsvp.objects.filter(meetup=meetup)
+        .select_related("member__card")
+        .order_by("queued_at", "answered_at", "id")
+    )
+    by_status: dict[str, list[Rsvp]] = {s: [] for s in Rsvp.Status.values}
+    for r in rsvps:
+        by_status[r.status].append(r)
+    invitees = [
+        i.member
+        for i in Invitee.objects.filter(meetup=meetup)
+        .select_related("member__card")
+        .order_by("invited_at", "id")
+    ]
+    followups = list(
+        FollowUp.objects.filter(meetup=meetup).select_related("member_a__card", "member_b__card")
+    )
+    return MeetupDetail(
+        meetup=meetup,
+        going=by_status[Rsvp.Status.GOING],
+        waitlist=by_status[Rsvp.Status.WAITLISTED],
+        maybe=by_status[Rsvp.Status.MAYBE],
+        declined=by_status[Rsvp.Status.DECLINED],
+        invitees=invitees,
+        followups=followups,
+        mine=next((r for r in rsvps if r.member_id == member.pk), None),
+    )
+
+
+def trip_for_member(*, member: Membership, trip_id: int) -> Trip:
+    """A trip of the member's circle (trips are shared with the circle, so members can see who is coming)."""
+    trip = (
+        Trip.objects.select_related("traveller__card").filter(circle_id=member.circle_id, pk=trip_id).first()
+    )
+    if trip is None:
+        raise NotFound(_("Trip not found."))
+    return trip
+
+
+def trips_upcoming(*, member: Membership, today: object = None) -> list[Trip]:
+    day = today or timezone.localdate()
+    return list(
+        Trip.objects.filter(circle_id=member.circle_id, ends_on__gte=day)
+        .select_related("traveller__card")
+        .order_by("starts_on", "id")[:20]
+    )
+
+
+@dataclass(frozen=True)
+class TripSuggestion:
+    member: Membership
+    score: int
+    tied: bool
+    mutual: int
+    overlap: tuple[str, ...]
+    met_offline: bool
+
+
+def _tokens(*parts: str) -> set[str]:
+    return {t for t in text.tokens(" ".join(parts)) if len(t) > 1}
+
+
+def trip_suggestions(*, trip: Trip, limit: int = SUGGEST_LIMIT) -> list[TripSuggestion]:
+    """Active members whose card says they are in the trip's city, best first: a tie with the traveller,
+    mutual ties, and how their offers meet the traveller's needs (and the other way round). Each is marked
+    when the traveller has never met them offline. Four queries, whatever the circle's size."""
+    traveller = trip.traveller
+    card = traveller.card
+    city = " ".join(trip.city.split())
+    members = list(
+        Membership.objects.filter(
+            circle_id=trip.circle_id, status=Membership.Status.ACTIVE, card__city__iexact=city
+        )
+        .exclude(pk=traveller.pk)
+        .select_related("card")
+        .prefetch_related("card__tags")
+    )
+    if not members:
+        return []
+    ids = {m.pk for m in members}
+    neighbors = tie_neighbors(circle_id=trip.circle_id, member_ids=ids | {traveller.pk})
+    mine = neighbors.get(traveller.pk, set())
+    met = set()
+    for low, high in Tie.objects.filter(
+        Q(member_low_id=traveller.pk, member_high_id__in=ids)
+        | Q(member_high_id=traveller.pk, member_low_id__in=ids),
+        met_offline_at__isnull=False,
+    ).values_list("member_low_id", "member_high_id"):
+        met.add(high if low == traveller.pk else low)
+    my_tags = list(CardTag.objects.filter(card_id=card.pk).values_list("kind", "name"))
+    my_offers = _tokens(card.offers, *(n for k, n in my_tags if k == CardTag.Kind.OFFER))
+    my_needs = _tokens(card.needs, *(n for k, n in my_tags if k == CardTag.Kind.NEED))
+    out = []
+    for m in members:
+        c: MemberCard = m.card
+        tags = list(c.tags.all())
+        their_offers = _tokens(c.offers, *(t.name for t in tags if t.kind == CardTag.Kind.OFFER))
+        their_needs = _tokens(c.needs, *(t.name for t in tags if t.kind == CardTag.Kind.NEED))
+        overlap = tuple(sorted((my_needs & their_offers) | (my_offers & their_needs)))
+        tied = m.pk in mine
+        mutual = len((mine & neighbors.get(m.pk, set())) - {m.pk, traveller.pk})
+        score = (
+            (SUGGEST_WEIGHT_TIE if tied else 0)
+            + SUGGEST_WEIGHT_MUTUAL * min(mutual, SUGGEST_MUTUAL_CAP)
+            + SUGGEST_WEIGHT_OVERLAP * min(len(overlap), SUGGEST_OVERLAP_CAP)
+        )
+        out.append(
+            TripSuggestion(
+                member=m, score=score, tied=tied, mutual=mutual, overlap=overlap, met_offline=m.pk in met
+            )
+        )
+    out.sort(key=lambda s: (-s.score, s.met_offline, s.member.joined_at, s.member.pk))
+    return out[:limit]
+
+
+# --- calendars ---------------------------------------------------------------------------------------
+
+
+def _event(meetup: Meetup) -> ics.EventData:
+    location = ", ".join(p for p in (meetup.venue, meetup.city) if p)
+    return ics.EventData(
+        uid=ics.event_uid(meetup.uid.hex),
+        sequence=meetup.sequence,
+        title=meetup.title,
+        description=meetup.description,
+        location=location,
+        starts_at=meetup.starts_at,
+        ends_at=meetup.ends_at,
+        timezone=meetup.timezone,
+        url=meetup_url(meetup),
+        stamp=meetup.updated_at,
+    )
+
+
+def meetup_ics(*, meetup: Meetup) -> bytes:
+    return ics.build_calendar([_event(meetup)], name=meetup.title)
+
+
+@dataclass
+class Feed:
+    member: Membership
+    meetups: list[Meetup] = field(default_factory=list)
+
+
+def feed_for_token(*, token: str) -> Feed:
+    """The meetups of a live calendar token's member: those they host or said yes or maybe to (waitlisted
+    included), from FEED_PAST_DAYS ago on. NotFound for an unknown or revoked token, or a removed member."""
+    if not token or len(token) > 128:
+        raise NotFound(_("Calendar not found."))
+    feed = (
+        CalendarFeed.objects.select_related("member__circle")
+        .filter(token_hash=feed_token_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if feed is None or not feed.member.is_active:
+        raise NotFound(_("Calendar not found."))
+    member = feed.member
+    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
+    mine = Rsvp.objects.filter(
+        meetup_id=OuterRef("pk"),
+        member_id=member.pk,
+        status__in=(Rsvp.Status.GOING, Rsvp.Status.WAITLISTED, Rsvp.Status.MAYBE),
+    )
+    meetups = list(
+        visible_meetups(member)
+        .filter(Exists(mine), ends_at__gte=since)
+        .select_related("circle")
+        .order_by("starts_at", "id")
+    )
+    return Feed(member=member, meetups=meetups)
+
+
+def feed_ics(*, feed: Feed) -> bytes:
+    name = f"Kindred · {feed.member.circle.name}"
+    return ics.build_calendar([_event(m) for m in feed.meetups], name=name)
+
+
+def feed_active(*, member: Membership) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
