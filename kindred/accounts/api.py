@@ -11,10 +11,11 @@ from ninja import Router, Status
 from ninja.security import HttpBearer
 
 from kindred.circles.selectors import circle_list_for_user
+from kindred.core.schemas import ERRORS
 
 from . import services
 from .models import ApiToken
-from .schemas import DetailOut, MeCircleOut, MeOut, TokenCreatedOut, TokenIn, TokenOut
+from .schemas import MeCircleOut, MeOut, TokenCreatedOut, TokenIn, TokenOut
 from .selectors import token_get_active, token_get_for_user, token_list
 from .throttle import LOCKED_STATUS, lockout_message
 
@@ -47,7 +48,7 @@ def _user(request: HttpRequest) -> User:
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenCreatedOut, 400: DetailOut, 401: DetailOut, 409: DetailOut, 429: DetailOut},
+    response={201: TokenCreatedOut, **ERRORS},
     summary="Create a personal API token from a username and password",
 )
 def auth_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
@@ -61,7 +62,7 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     return Status(201, {"token": raw, "id": token.pk, "name": token.name, "prefix": token.prefix})
 
 
-@router.get("/me", response=MeOut, summary="The signed-in user and their circles")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user and their circles")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = _user(request)
     return {
@@ -76,14 +77,14 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/me/tokens", response=list[TokenOut], summary="My API tokens (active and revoked)")
+@router.get(
+    "/me/tokens", response={200: list[TokenOut], **ERRORS}, summary="My API tokens (active and revoked)"
+)
 def me_tokens(request: HttpRequest) -> Any:
     return list(token_list(user=_user(request)))
 
 
-@router.delete(
-    "/me/tokens/{token_id}", response={204: None, 404: DetailOut}, summary="Revoke one of my tokens"
-)
+@router.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke one of my tokens")
 def me_token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     user = _user(request)
     services.token_revoke(token=token_get_for_user(user=user, token_id=token_id), user=user)

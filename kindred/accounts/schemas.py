@@ -46,7 +46,3 @@ class MeOut(Schema):
     display_name: str
     email: str
     circles: list[MeCircleOut]
-
-
-class DetailOut(Schema):
-    detail: str
