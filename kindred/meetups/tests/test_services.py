@@ -230,3 +230,18 @@ def test_trip_suggestions_rank_by_tie_and_overlap_and_mark_never_met(
     assert m.access == Meetup.Access.INVITATION and m.city == "上海"
     assert timezone.localtime(m.starts_at).date() == date(2026, 12, 3)
     assert sorted(m.invitees.values_list("member_id", flat=True)) == sorted([match.pk, plain.pk])
+
+
+def test_remind_command_is_idempotent(dinner: Callable[..., Meetup], alice: Membership) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    soon = timezone.now() + timedelta(hours=3)
+    m = dinner(starts_at=soon)
+    services.rsvp_set(meetup=m, member=alice, answer="yes")
+    out = StringIO()
+    call_command("meetups", "remind", stdout=out)
+    call_command("meetups", "remind", stdout=out)
+    assert out.getvalue().splitlines() == ["2 reminder(s) sent", "0 reminder(s) sent"]
+    assert Rsvp.objects.filter(meetup=m, reminded_at__isnull=False).count() == 2
