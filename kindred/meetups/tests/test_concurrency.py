@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Callable
 
 import pytest
@@ -43,7 +44,7 @@ def test_concurrent_yes_fills_the_seats_exactly_and_queues_the_rest(
 ) -> None:
     m = dinner(capacity=SEATS)  # the host holds one seat
     racers = [make_member(f"racer{i}") for i in range(RACERS)]
-    errors = _race([lambda r=r: rsvp_set(meetup=m, member=r, answer="yes") for r in racers])
+    errors = _race([partial(rsvp_set, meetup=m, member=r, answer="yes") for r in racers])
     assert errors == []
     going = Rsvp.objects.filter(meetup=m, status=Rsvp.Status.GOING).count()
     waiting = list(Rsvp.objects.filter(meetup=m, status=Rsvp.Status.WAITLISTED).order_by("queued_at", "id"))
@@ -62,11 +63,9 @@ def test_seats_freed_concurrently_promote_exactly_that_many_from_the_waitlist(
     seated, queued = people[: SEATS - 1], people[SEATS - 1 :]
     # Three seated members leave while two queued members change their minds and two new ones say yes.
     newcomers = [make_member(f"n{i}") for i in range(2)]
-    calls: list[Callable[[], object]] = [
-        lambda p=p: rsvp_set(meetup=m, member=p, answer="no") for p in seated
-    ]
-    calls += [lambda p=p: rsvp_set(meetup=m, member=p, answer="maybe") for p in queued[3:]]
-    calls += [lambda p=p: rsvp_set(meetup=m, member=p, answer="yes") for p in newcomers]
+    calls: list[Callable[[], object]] = [partial(rsvp_set, meetup=m, member=p, answer="no") for p in seated]
+    calls += [partial(rsvp_set, meetup=m, member=p, answer="maybe") for p in queued[3:]]
+    calls += [partial(rsvp_set, meetup=m, member=p, answer="yes") for p in newcomers]
     assert _race(calls) == []
     going = set(Rsvp.objects.filter(meetup=m, status=Rsvp.Status.GOING).values_list("member_id", flat=True))
     waiting = Rsvp.objects.filter(meetup=m, status=Rsvp.Status.WAITLISTED).count()
