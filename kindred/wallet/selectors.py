@@ -86,6 +86,14 @@ class WalletPage:
         return self.page > 1
 
 
+def wallet_balance(*, user: AbstractBaseUser) -> int:
+    """The user's balance in fen (0 before their first top-up). One query."""
+    balance = Account.objects.filter(kind=Account.Kind.USER, user_id=user.pk).values_list(
+        "balance", flat=True
+    )
+    return next(iter(balance), 0)
+
+
 def wallet_page(*, user: AbstractBaseUser, page: int = 1, size: int = ENTRIES_PAGE_SIZE) -> WalletPage:
     """The user's balance and one page of their entries, newest first. Two queries."""
     page = max(1, min(page, MAX_PAGE))
