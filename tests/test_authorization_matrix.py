@@ -36,18 +36,18 @@ from kindred.invitations.models import Invitation, Nomination
 from kindred.invitations.services import nomination_approve, nomination_create
 from kindred.ties.models import Tie
 from kindred.ties.services import tie_declare
+from tests.authz import (
+    MEMBERS,
+    NOBODY,
+    NON_MEMBERS,
+    ORGANIZER,
+    PARTY,
+    REVIEWERS,
+    ROLES,
+    app_modules,
+)
 
-ROLES = ("anonymous", "outsider", "nominee", "removed", "member", "admin", "organizer")
-NON_MEMBERS = ("anonymous", "outsider", "nominee", "removed")
 API_PREFIX = "/api/v1"
-
-# Who may use a route: every active member, the reviewers (organizer and admins), or the organizer alone.
-MEMBERS = frozenset({"member", "admin", "organizer"})
-REVIEWERS = frozenset({"admin", "organizer"})
-ORGANIZER = frozenset({"organizer"})
-
-NOBODY: frozenset[str] = frozenset()  # e.g. withdrawing someone else's nomination: only its nominator may
-PARTY = frozenset({"member"})  # the pending tie was declared to the member: only they may answer it
 
 # Pages, by URL name: (method, who may use it, form data). POSTs carry valid data, so a refusal is about
 # who asks, not about what they sent.
@@ -116,6 +116,18 @@ API: dict[str, tuple[frozenset[str], Callable[[World], dict[str, Any]] | None]] 
     "GET /circles/{slug}/tree": (MEMBERS, None),
 }
 
+# The routes of the later domains (wallet, matching, meetups, deals, ...) come from their tests/authz.py.
+APP_MODULES = app_modules()
+for _module in APP_MODULES:
+    PAGES.update(_module.PAGES)
+    API.update(_module.API)
+
+# Routes that take a parameter but are scoped to the signed-in user or to a secret, not to a circle.
+NOT_CIRCLE_SCOPED_PAGES = frozenset(
+    {"accounts:password_reset_confirm", "accounts:token_revoke", "invitations:accept", "meetups:feed"}
+)
+NOT_CIRCLE_SCOPED_OPERATIONS = frozenset({"DELETE /me/tokens/{token_id}", "POST /invitations/{code}/accept"})
+
 # Private strings planted in the circle, and the roles that may see each one.
 NOTE = "群主私人备注-N7F3A"
 WECHAT_NOBODY = "wx_nobody_n7f3a"
@@ -138,6 +150,7 @@ class World:
     invitation: Invitation
     tie: Tie  # pending, declared by the sponsor to the member
     secrets: dict[str, frozenset[str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # URL kwargs of the apps' own objects
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -146,6 +159,7 @@ class World:
             "tie_id": self.tie.pk,
             "nomination_id": self.nomination.pk,
             "invitation_id": self.invitation.pk,
+            **self.extra,
         }
 
 
@@ -223,7 +237,7 @@ def world(
         **{raw: frozenset() for raw in tokens.values()},
         **{h: frozenset() for h in ApiToken.objects.values_list("token_hash", flat=True)},
     }
-    return World(
+    world = World(
         circle=circle,
         members={"member": member, "admin": admin, "organizer": organizer, "removed": removed},
         users=users,
@@ -235,6 +249,9 @@ def world(
         tie=tie,
         secrets=secrets,
     )
+    for module in APP_MODULES:
+        world.extra.update(module.setup(world))
+    return world
 
 
 # --- discovery ---------------------------------------------------------------------------------------
@@ -250,11 +267,12 @@ def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterato
 
 
 def circle_scoped_pages() -> dict[str, str]:
-    """{url name: route} of every page whose route takes the circle's slug (the API aside)."""
+    """{url name: route} of every page whose route takes a parameter (a circle's slug, an object's id),
+    the API and the user- or secret-scoped pages aside."""
     return {
         name: route
         for route, name in _walk(get_resolver().url_patterns)
-        if "<slug:slug>" in route and not route.startswith("api/")
+        if "<" in route and not route.startswith("api/") and name not in NOT_CIRCLE_SCOPED_PAGES
     }
 
 
@@ -264,8 +282,8 @@ def circle_scoped_operations(client: Client) -> set[str]:
         f"{method.upper()} {path.removeprefix(API_PREFIX)}"
         for path, ops in doc["paths"].items()
         for method in ops
-        if "{slug}" in path
-    }
+        if "{" in path
+    } - NOT_CIRCLE_SCOPED_OPERATIONS
 
 
 @pytest.mark.django_db
