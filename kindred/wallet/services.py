@@ -495,6 +495,8 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
     if refusal is not None:
         if refusal.code == "envelope_expired" and envelope.status == Envelope.Status.OPEN:
             envelope_expire(envelope=envelope, at=max(now, envelope.expires_at))
+        if isinstance(refusal, Gone) and Share.objects.filter(envelope=envelope, claimed_by=member).exists():
+            raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
         raise refusal
     rules = rules_for(circle=envelope.circle_id)
     if rules.greeting_rule == GreetingRule.REQUIRED and greeting_owed(membership=member, rules=rules):
