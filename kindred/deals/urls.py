@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "deals"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("c/<slug:slug>/deals/", views.deal_list, name="list"),
+    path("c/<slug:slug>/deals/new/", views.deal_new, name="create"),
+    path("c/<slug:slug>/deals/<int:deal_id>/", views.deal_detail, name="detail"),
+    path("c/<slug:slug>/deals/<int:deal_id>/confirm/", views.deal_confirm, name="confirm"),
+    path("c/<slug:slug>/deals/<int:deal_id>/stage/", views.deal_stage, name="stage"),
+]

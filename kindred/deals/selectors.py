@@ -1,0 +1,148 @@
+"""Reads of the deal log. What a viewer sees of a deal is decided here: a deal still waiting for its
+parties is seen by its parties only; the amount by the parties only, unless they made it public."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles.models import Circle, Membership
+from kindred.core.services import NotFound
+
+from .models import FEED_LIMIT, Deal, DealParty
+
+# The origins that are the circle's own doing (the share the organizer watches).
+CIRCLE_ORIGINS = (Deal.Origin.INTRODUCTION, Deal.Origin.MEETUP)
+
+
+@dataclass(frozen=True)
+class DealView:
+    deal: Deal
+    parties: list[DealParty]
+    is_party: bool
+
+    @property
+    def amount_fen(self) -> int | None:
+        """The amount, only for the parties or when they made it public."""
+        if self.is_party or self.deal.amount_public:
+            return self.deal.amount_fen
+        return None
+
+    @property
+    def amount_yuan(self) -> str:
+        fen = self.amount_fen
+        return "" if fen is None else f"{fen // 100:,}.{fen % 100:02d}"
+
+    @property
+    def my_party(self) -> DealParty | None:
+        return next((p for p in self.parties if p.is_viewer), None)  # type: ignore[attr-defined]
+
+    @property
+    def waiting_for(self) -> list[DealParty]:
+        return [p for p in self.parties if p.confirmed_at is None]
+
+
+def _visible(member: Membership) -> QuerySet[Deal]:
+    mine = DealParty.objects.filter(deal_id=OuterRef("pk"), member_id=member.pk)
+    return (
+        Deal.objects.filter(circle_id=member.circle_id)
+        .filter(Q(confirmed_at__isnull=False) | Exists(mine))
+        .annotate(is_party=Exists(mine))
+        .select_related("origin_meetup")
+        .prefetch_related(Prefetch("parties", queryset=DealParty.objects.select_related("member__card")))
+    )
+
+
+def _views(deals: list[Deal], member: Membership) -> list[DealView]:
+    out = []
+    for d in deals:
+        parties = list(d.parties.all())
+        for p in parties:
+            p.is_viewer = p.member_id == member.pk  # type: ignore[attr-defined]
+        out.append(DealView(deal=d, parties=parties, is_party=bool(d.is_party)))  # type: ignore[attr-defined]
+    return out
+
+
+@dataclass
+class DealFeed:
+    counted: list[DealView]
+    waiting: list[DealView]  # my deals not yet confirmed by every party
+
+
+def deal_feed(*, member: Membership) -> DealFeed:
+    """The circle's counted deals (latest first) and the viewer's own deals still waiting. Two queries."""
+    deals = list(_visible(member).order_by("-created_at", "-id")[: FEED_LIMIT * 2])
+    views = _views(deals, member)
+    return DealFeed(
+        counted=[v for v in views if v.deal.counts][:FEED_LIMIT],
+        waiting=[v for v in views if not v.deal.counts],
+    )
+
+
+def deal_for_member(*, member: Membership, deal_id: int) -> DealView:
+    deal = _visible(member).filter(pk=deal_id).first()
+    if deal is None:
+        raise NotFound(_("Deal not found."))
+    return _views([deal], member)[0]
+
+
+def deal_for_user(*, user: object, deal_id: int) -> tuple[DealView, Membership]:
+    """For URLs without the circle (/api/v1/deals/{id}): NotFound unless the user may see the deal."""
+    if not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Deal not found."))
+    circle_id = Deal.objects.filter(pk=deal_id).values_list("circle_id", flat=True).first()
+    member = (
+        Membership.objects.select_related("circle", "user")
+        .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
+        .first()
+        if circle_id is not None
+        else None
+    )
+    if member is None:
+        raise NotFound(_("Deal not found."))
+    return deal_for_member(member=member, deal_id=deal_id), member
+
+
+@dataclass
+class DealStats:
+    total: int
+    from_circle: int
+    by_month: list[tuple[str, int]]
+    by_origin: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def circle_share(self) -> float:
+        return self.from_circle / self.total if self.total else 0.0
+
+    @property
+    def circle_share_percent(self) -> int:
+        return round(self.circle_share * 100)
+
+
+def deal_stats(*, circle: Circle) -> DealStats:
+    """Counted deals per month (by the day the last party confirmed, Beijing time), and the share that came
+    from the circle's own introductions and meetups. One query."""
+    rows = list(
+        Deal.objects.filter(circle=circle, confirmed_at__isnull=False).values_list(
+            "confirmed_at", "origin", "kind"
+        )
+    )
+    months: Counter[str] = Counter()
+    origins: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for confirmed_at, origin, kind in rows:
+        months[timezone.localtime(confirmed_at).strftime("%Y-%m")] += 1
+        origins[origin] += 1
+        kinds[kind] += 1
+    return DealStats(
+        total=len(rows),
+        from_circle=sum(origins[o] for o in CIRCLE_ORIGINS),
+        by_month=sorted(months.items()),
+        by_origin=dict(origins),
+        by_kind=dict(kinds),
+    )

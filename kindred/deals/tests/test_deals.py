@@ -1,0 +1,224 @@
+"""Deal rules: who may be a party, confirmation by every member party before it counts, deal ties, stages,
+private amounts that never reach non-parties (API and pages), the organizer's numbers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from kindred.circles.models import Membership
+from kindred.circles.services import circle_create, membership_remove
+from kindred.core.models import AuditEvent
+from kindred.core.services import Conflict, NotFound, ServiceError
+from kindred.deals import selectors, services
+from kindred.deals.models import Deal, DealParty
+from kindred.ties.models import Tie
+
+pytestmark = pytest.mark.django_db
+AMOUNT = 88_880_000  # fen: ¥888,800.00
+AMOUNT_TEXT = "888,800.00"
+Z = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def trio(make_member: Callable[..., Membership]) -> tuple[Membership, Membership, Membership]:
+    return (
+        make_member("alice", display_name="王爱丽"),
+        make_member("bob", display_name="李博"),
+        make_member("carol", display_name="陈可"),
+    )
+
+
+def _client(m: Membership) -> Client:
+    c = Client()
+    c.force_login(m.user)
+    return c
+
+
+def _post(c: Client, url: str, data: Any = None) -> Any:
+    return c.post(url, data=json.dumps(data or {}), content_type="application/json")
+
+
+def _deal(creator: Membership, others: list[Membership], **kw: Any) -> Deal:
+    args: dict[str, Any] = {
+        "circle": creator.circle,
+        "creator": creator,
+        "kind": Deal.Kind.JOINT_VENTURE,
+        "title": "合资短剧公司",
+        "party_ids": [m.pk for m in others],
+        "origin": Deal.Origin.INTRODUCTION,
+        "amount_fen": AMOUNT,
+    }
+    args.update(kw)
+    return services.deal_create(**args)
+
+
+def test_counts_only_when_every_member_party_confirmed_and_adds_deal_ties(
+    trio: tuple[Membership, Membership, Membership],
+) -> None:
+    alice, bob, carol = trio
+    deal = _deal(alice, [bob, carol], outside_party="某外部基金")
+    assert deal.confirmed_at is None
+    with pytest.raises(Conflict):
+        services.deal_confirm(deal=deal, member=alice)  # the creator confirmed when recording
+    at = datetime(2026, 10, 1, 12, tzinfo=Z)
+    services.deal_confirm(deal=deal, member=bob, at=at)
+    deal.refresh_from_db()
+    assert deal.confirmed_at is None and not Tie.objects.filter(deal_at__isnull=False).exists()
+    services.deal_confirm(deal=deal, member=carol, at=at + timedelta(days=1))
+    deal.refresh_from_db()
+    assert deal.confirmed_at == at + timedelta(days=1)
+    pairs = set(Tie.objects.filter(deal_at__isnull=False).values_list("member_low_id", "member_high_id"))
+    assert pairs == {tuple(sorted(p)) for p in ((alice.pk, bob.pk), (alice.pk, carol.pk), (bob.pk, carol.pk))}
+
+
+def test_parties_must_be_active_members_of_the_circle(
+    trio: tuple[Membership, Membership, Membership],
+    origin: Membership,
+    make_member: Callable[..., Membership],
+) -> None:
+    alice, bob, carol = trio
+    other = circle_create(creator=make_member("o").user, name="别的", slug="other", display_name="外")
+    outsider = Membership.objects.get(circle=other)
+    membership_remove(membership=carol, actor=origin, reason="测试")
+    before = (Deal.objects.count(), DealParty.objects.count(), AuditEvent.objects.count())
+    for bad in ([outsider.pk], [carol.pk], [], [alice.pk]):
+        with pytest.raises(ServiceError):
+            _deal(alice, [Membership(pk=i) for i in bad])
+    for kw in (
+        {"amount_fen": -1},
+        {"kind": "bribe"},
+        {"origin": "nowhere"},
+        {"title": " "},
+        {"origin": "meetup"},
+    ):
+        with pytest.raises(ServiceError):
+            _deal(alice, [bob], **kw)
+    assert (Deal.objects.count(), DealParty.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_stages_move_forward_with_dates(trio: tuple[Membership, Membership, Membership]) -> None:
+    alice, bob, carol = trio
+    deal = _deal(alice, [bob])
+    with pytest.raises(NotFound):
+        services.deal_stage_set(deal=deal, member=carol, stage="signed")
+    services.deal_stage_set(deal=deal, member=bob, stage="signed")
+    services.deal_stage_set(deal=deal, member=alice, stage="closed")
+    deal.refresh_from_db()
+    assert deal.signed_at and deal.closed_at and deal.stage == "closed"
+    with pytest.raises(ServiceError):
+        services.deal_stage_set(deal=deal, member=alice, stage="discussing")
+
+
+def test_private_amount_never_reaches_non_parties(
+    trio: tuple[Membership, Membership, Membership], origin: Membership
+) -> None:
+    alice, bob, carol = trio
+    deal = _deal(alice, [bob])
+    # Waiting: the deal itself is invisible to non-parties.
+    assert _client(carol).get(f"/api/v1/deals/{deal.pk}").status_code == 404
+    assert _client(carol).get(f"/c/xinwenyu/deals/{deal.pk}/").status_code == 404
+    assert _post(_client(carol), f"/api/v1/deals/{deal.pk}/confirm").status_code == 404
+    services.deal_confirm(deal=deal, member=bob)
+    for who in (carol, origin):  # the organizer is not a party either
+        body = _client(who).get(f"/api/v1/deals/{deal.pk}")
+        assert body.status_code == 200 and body.json()["amount_fen"] is None
+        for url in ("/api/v1/circles/xinwenyu/deals", f"/api/v1/deals/{deal.pk}"):
+            assert str(AMOUNT) not in _client(who).get(url).content.decode()
+        for url in ("/c/xinwenyu/deals/", f"/c/xinwenyu/deals/{deal.pk}/"):
+            page = _client(who).get(url).content.decode()
+            assert "合资短剧公司" in page and AMOUNT_TEXT not in page
+    assert _client(bob).get(f"/api/v1/deals/{deal.pk}").json()["amount_fen"] == AMOUNT
+    assert AMOUNT_TEXT in _client(bob).get(f"/c/xinwenyu/deals/{deal.pk}/").content.decode()
+    public = _deal(alice, [bob], title="公开金额", amount_public=True)
+    services.deal_confirm(deal=public, member=bob)
+    assert _client(carol).get(f"/api/v1/deals/{public.pk}").json()["amount_fen"] == AMOUNT
+
+
+def test_api_create_refuses_a_party_outside_the_circle(
+    trio: tuple[Membership, Membership, Membership], make_member: Callable[..., Membership]
+) -> None:
+    alice, bob, _ = trio
+    other = circle_create(creator=make_member("o").user, name="别的", slug="other", display_name="外")
+    outsider = Membership.objects.get(circle=other)
+    body = {"kind": "investment", "title": "天使轮", "party_ids": [outsider.pk], "origin": "ask"}
+    before = (Deal.objects.count(), AuditEvent.objects.count())
+    r = _post(_client(alice), "/api/v1/circles/xinwenyu/deals", body)
+    assert r.status_code == 400 and r.json()["code"] == "party_outside"
+    assert (
+        _post(_client(alice), "/api/v1/circles/xinwenyu/deals", {**body, "amount_fen": -5}).status_code == 422
+    )
+    assert (Deal.objects.count(), AuditEvent.objects.count()) == before
+    r = _post(
+        _client(alice),
+        "/api/v1/circles/xinwenyu/deals",
+        {**body, "party_ids": [bob.pk], "amount_fen": 5_000_000_00},
+    )
+    assert r.status_code == 201 and r.json()["counts"] is False
+    r = _post(_client(bob), f"/api/v1/deals/{r.json()['id']}/confirm")
+    assert r.status_code == 200 and r.json()["counts"] is True
+
+
+def test_organizer_stats_by_month_and_circle_share(
+    trio: tuple[Membership, Membership, Membership], origin: Membership
+) -> None:
+    alice, bob, carol = trio
+    plans = [
+        (Deal.Origin.INTRODUCTION, datetime(2026, 9, 3, tzinfo=Z)),
+        (Deal.Origin.MEETUP, datetime(2026, 9, 20, tzinfo=Z)),
+        (Deal.Origin.KNEW_BEFORE, datetime(2026, 10, 5, tzinfo=Z)),
+        (Deal.Origin.ASK, datetime(2026, 10, 6, tzinfo=Z)),
+    ]
+    for origin_code, at in plans:
+        d = _deal(
+            alice, [bob], origin=origin_code, origin_note="饭局" if origin_code == "meetup" else "", at=at
+        )
+        services.deal_confirm(deal=d, member=bob, at=at)
+    _deal(alice, [carol])  # not confirmed: does not count
+    stats = selectors.deal_stats(circle=origin.circle)
+    assert (stats.total, stats.from_circle, stats.by_month) == (4, 2, [("2026-09", 2), ("2026-10", 2)])
+    assert stats.circle_share == 0.5
+    r = _client(origin).get("/api/v1/circles/xinwenyu/deals/stats")
+    assert r.status_code == 200 and r.json()["circle_share"] == 0.5
+    assert _client(alice).get("/api/v1/circles/xinwenyu/deals/stats").status_code == 403
+    page = _client(origin).get("/c/xinwenyu/deals/").content.decode()
+    assert "2026-09" in page and 'id="stats"' in page
+    assert 'id="stats"' not in _client(alice).get("/c/xinwenyu/deals/").content.decode()
+
+
+def test_deal_pages_record_and_confirm(trio: tuple[Membership, Membership, Membership]) -> None:
+    alice, bob, _ = trio
+    c = _client(alice)
+    assert c.get("/c/xinwenyu/deals/new/").status_code == 200
+    r = c.post(
+        "/c/xinwenyu/deals/new/",
+        {
+            "kind": "cooperation",
+            "title": "联合出品",
+            "parties": [bob.pk],
+            "origin": "knew_before",
+            "stage": "signed",
+            "amount_yuan": "1200.50",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    deal = Deal.objects.get(title="联合出品")
+    assert deal.amount_fen == 120050 and deal.signed_at is not None
+    assert (
+        c.post(
+            "/c/xinwenyu/deals/new/",
+            {"kind": "cooperation", "title": "x", "parties": [], "origin": "ask", "stage": "signed"},
+        ).status_code
+        == 400
+    )
+    r = _client(bob).post(f"/c/xinwenyu/deals/{deal.pk}/confirm/")
+    assert r.status_code == 302
+    deal.refresh_from_db()
+    assert deal.counts
+    assert _client(bob).post(f"/c/xinwenyu/deals/{deal.pk}/confirm/").status_code == 409

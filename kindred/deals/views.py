@@ -1,0 +1,135 @@
+"""Deal pages: the circle's feed (with the organizer's numbers), recording a deal, one deal with its
+parties, confirmation and stage. Thin: every change goes through deals.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kindred.circles.models import Membership
+from kindred.circles.selectors import directory_queryset
+from kindred.circles.views import circle_view
+from kindred.core.services import NotFound, ServiceError
+from kindred.meetups.selectors import meetup_for_member, meetup_lists
+
+from . import selectors, services
+from .forms import DealForm, StageForm
+
+
+def _context(me: Membership, **extra: Any) -> dict[str, Any]:
+    return {"circle": me.circle, "membership": me, **extra}
+
+
+@circle_view
+@require_GET
+def deal_list(request: HttpRequest, me: Membership) -> HttpResponse:
+    context = _context(
+        me,
+        feed=selectors.deal_feed(member=me),
+        stats=selectors.deal_stats(circle=me.circle) if me.is_organizer else None,
+    )
+    return render(request, "deals/list.html", context)
+
+
+def _form(me: Membership, data: Any = None) -> DealForm:
+    members = (
+        directory_queryset(circle_id=me.circle_id)
+        .exclude(pk=me.pk)
+        .select_related("card")
+        .order_by("card__display_name")
+    )
+    past = meetup_lists(member=me, now=timezone.now()).past
+    return DealForm(
+        data,
+        member_choices=[(m.pk, m.card.display_name) for m in members],
+        meetup_choices=[(m.pk, f"{timezone.localtime(m.starts_at):%Y-%m-%d} {m.title}") for m in past],
+    )
+
+
+@circle_view
+@require_http_methods(["GET", "POST"])
+def deal_new(request: HttpRequest, me: Membership) -> HttpResponse:
+    form = _form(me, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meetup = (
+                meetup_for_member(member=me, meetup_id=data["origin_meetup"])
+                if data["origin_meetup"]
+                else None
+            )
+            deal = services.deal_create(
+                circle=me.circle,
+                creator=me,
+                kind=data["kind"],
+                title=data["title"],
+                party_ids=data["parties"],
+                origin=data["origin"],
+                origin_meetup=meetup,
+                origin_note=data["origin_note"],
+                description=data["description"],
+                outside_party=data["outside_party"],
+                amount_fen=form.amount_fen(),
+                amount_public=data["amount_public"],
+                stage=data["stage"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Deal recorded; the other parties are asked to confirm it."))
+            return redirect("deals:detail", slug=me.circle.slug, deal_id=deal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deals/new.html", _context(me, form=form), status=status)
+
+
+def _detail(request: HttpRequest, me: Membership, deal_id: int, *, status: int = 200) -> HttpResponse:
+    view = selectors.deal_for_member(member=me, deal_id=deal_id)
+    context = _context(
+        me, view=view, next_stages=services.NEXT_STAGES[view.deal.stage], stage_form=StageForm()
+    )
+    return render(request, "deals/detail.html", context, status=status)
+
+
+@circle_view
+@require_GET
+def deal_detail(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
+    return _detail(request, me, deal_id)
+
+
+def _change(request: HttpRequest, me: Membership, deal_id: int, action: Any, done: str) -> HttpResponse:
+    view = selectors.deal_for_member(member=me, deal_id=deal_id)
+    try:
+        action(view.deal)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+        return _detail(request, me, deal_id, status=exc.status_code)
+    messages.success(request, done)
+    return redirect("deals:detail", slug=me.circle.slug, deal_id=deal_id)
+
+
+@circle_view
+@require_POST
+def deal_confirm(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
+    return _change(request, me, deal_id, lambda d: services.deal_confirm(deal=d, member=me), _("Confirmed."))
+
+
+@circle_view
+@require_POST
+def deal_stage(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
+    form = StageForm(request.POST)
+    stage = form.cleaned_data["stage"] if form.is_valid() else ""
+    return _change(
+        request,
+        me,
+        deal_id,
+        lambda d: services.deal_stage_set(deal=d, member=me, stage=stage),
+        _("Stage updated."),
+    )
