@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound, ServiceError
@@ -161,10 +161,11 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
             names[mid] = name
             if status == Membership.Status.ACTIVE:
                 active.add(mid)
+    tags, industries = _card_labels(card_ids=[m.card.pk for m in memberships])
     views = []
     for m in memberships:
         card = m.card
-        tags = list(card.tags.all())
+        card_tags = tags.get(card.pk, [])
         is_tie = m.pk in mine
         mutual = sorted(
             ((i, names[i]) for i in mutual_ids[m.pk] if i in active and i in names), key=lambda p: p[1]
@@ -174,9 +175,9 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
             CardView(
                 membership=m,
                 card=card,
-                offer_tags=[t.name for t in tags if t.kind == CardTag.Kind.OFFER],
-                need_tags=[t.name for t in tags if t.kind == CardTag.Kind.NEED],
-                industries=list(card.industries.all()),
+                offer_tags=[name for kind, name in card_tags if kind == CardTag.Kind.OFFER],
+                need_tags=[name for kind, name in card_tags if kind == CardTag.Kind.NEED],
+                industries=industries.get(card.pk, []),
                 mutual=mutual,
                 path=path,
                 contacts=card_contacts(card=card, viewer=viewer, viewer_is_tie=is_tie),
@@ -188,9 +189,60 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
     return views
 
 
+def _card_labels(
+    *, card_ids: list[int]
+) -> tuple[dict[int, list[tuple[str, str]]], dict[int, list[Industry]]]:
+    """Tags and industries of the given cards, two queries of plain rows (a page's worth of tag and industry
+    model instances cost more to build than the queries take)."""
+    tags: dict[int, list[tuple[str, str]]] = {}
+    industries: dict[int, list[Industry]] = {}
+    if not card_ids:
+        return tags, industries
+    for card_id, kind, name in (
+        CardTag.objects.filter(card_id__in=card_ids)
+        .order_by("kind", "id")
+        .values_list("card_id", "kind", "name")
+    ):
+        tags.setdefault(card_id, []).append((kind, name))
+    rows = (
+        MemberCard.industries.through.objects.filter(membercard_id__in=card_ids)
+        .order_by("industry__position", "industry__code")
+        .values_list(
+            "membercard_id",
+            "industry_id",
+            "industry__code",
+            "industry__name_zh",
+            "industry__name_en",
+            "industry__synonyms",
+            "industry__position",
+            "industry__circle_id",
+            "industry__parent_id",
+            "industry__parent__code",
+        )
+    )
+    seen: dict[int, Industry] = {}
+    for card_id, pk, code, zh, en, synonyms, position, circle_id, parent_id, parent_code in rows:
+        industry = seen.get(pk)
+        if industry is None:
+            industry = Industry(
+                id=pk,
+                code=code,
+                name_zh=zh,
+                name_en=en,
+                synonyms=synonyms,
+                position=position,
+                circle_id=circle_id,
+                parent_id=parent_id,
+            )
+            if parent_id is not None:
+                industry.parent = Industry(id=parent_id, code=parent_code)
+            seen[pk] = industry
+        industries.setdefault(card_id, []).append(industry)
+    return tags, industries
+
+
 def _with_card(qs: QuerySet[Membership]) -> QuerySet[Membership]:
-    industries = Prefetch("card__industries", queryset=Industry.objects.select_related("parent"))
-    return qs.select_related("card").prefetch_related("card__tags", industries)
+    return qs.select_related("card")
 
 
 def member_card(*, viewer: Membership, member_id: int) -> CardView:

@@ -141,7 +141,9 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
     else:
         error = _("Check the search and filters.")
     status = 200 if page is not None else 400
-    ctx = _context(membership, form=form, page=page, error=error)
+    # Card links are built from one reversed prefix, not a {% url %} per link (a page has a hundred).
+    members_url = reverse("circles:directory", args=[membership.circle.slug])
+    ctx = _context(membership, form=form, page=page, error=error, members_url=members_url)
     if page is not None:
         ctx["base_query"] = "".join(f"{urlencode({k: v})}&" for k, v in page.filters.items() if v)
     if request.htmx:  # type: ignore[attr-defined]
