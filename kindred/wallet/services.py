@@ -456,7 +456,7 @@ _CLAIM_SQL = {
     "postgresql": (
         "UPDATE wallet_share SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
         " SELECT id FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL AND NOT refunded"
-        " ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED"
+        " ORDER BY position LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
         ") RETURNING id, amount_fen"
     ),
     # SQLite: the transaction is IMMEDIATE, so no other writer runs until it ends.
@@ -570,7 +570,7 @@ def _finish(envelope: Envelope, now: datetime) -> None:
 _LOCK_UNCLAIMED_SQL = {
     "postgresql": (
         "SELECT id, amount_fen FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL"
-        " AND NOT refunded ORDER BY id FOR UPDATE"
+        " AND NOT refunded ORDER BY id FOR NO KEY UPDATE"
     ),
     "sqlite": (
         "SELECT id, amount_fen FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL"
@@ -585,7 +585,9 @@ def envelope_expire(*, envelope: Envelope, at: datetime | None = None) -> int:
     refunded; 0 when there is nothing (left) to refund. Idempotent.
 
     The unclaimed shares are locked by id: a grab holding one finishes first, and PostgreSQL re-checks the
-    row after the wait, so a share is either claimed or refunded, never both."""
+    row after the wait, so a share is either claimed or refunded, never both. The lock is FOR NO KEY
+    UPDATE, as a grab's: a share that fails the re-check stays locked until commit, and a stronger lock
+    would block the foreign-key check of the last grab marking it the luckiest (a deadlock)."""
     now = at or timezone.now()
     if now < envelope.expires_at:
         raise ServiceError(_("This red envelope has not expired yet."), code="not_expired")
