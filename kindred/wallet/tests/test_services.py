@@ -290,7 +290,7 @@ def test_a_required_greeting_comes_before_grabbing_unless_waived(
 
 def test_settings_are_the_organizers(crowd: Callable[[int], list[Membership]], origin: Membership) -> None:
     (member,) = crowd(1)
-    args = {
+    args: dict[str, Any] = {
         "sender_may_grab": True,
         "greeting_rule": "off",
         "greeting_min_total_fen": 100,
