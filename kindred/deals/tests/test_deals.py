@@ -222,3 +222,24 @@ def test_deal_pages_record_and_confirm(trio: tuple[Membership, Membership, Membe
     deal.refresh_from_db()
     assert deal.counts
     assert _client(bob).post(f"/c/xinwenyu/deals/{deal.pk}/confirm/").status_code == 409
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_feed_page_constant_queries(
+    size: int, make_member: Callable[..., Membership], django_assert_num_queries: Any, origin: Membership
+) -> None:
+    members = [make_member(f"d{size}_{i}") for i in range(size + 1)]
+    for i in range(size):
+        d = _deal(members[i], [members[i + 1]])
+        services.deal_confirm(deal=d, member=members[i + 1])
+    with django_assert_num_queries(2):
+        feed = selectors.deal_feed(member=members[0])
+        assert len(feed.counted) == size
+    client = _client(origin)
+    client.get("/c/xinwenyu/deals/")
+    with django_assert_num_queries(FEED_PAGE_QUERIES):
+        page = client.get("/c/xinwenyu/deals/")
+    assert page.status_code == 200 and AMOUNT_TEXT not in page.content.decode()
+
+
+FEED_PAGE_QUERIES = 6  # session, user, membership with circle, deals, their parties with cards, the numbers
