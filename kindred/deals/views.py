@@ -88,12 +88,12 @@ def deal_new(request: HttpRequest, me: Membership) -> HttpResponse:
     return render(request, "deals/new.html", _context(me, form=form), status=status)
 
 
-def _detail(request: HttpRequest, me: Membership, deal_id: int, *, status: int = 200) -> HttpResponse:
+def _detail(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
     view = selectors.deal_for_member(member=me, deal_id=deal_id)
     context = _context(
         me, view=view, next_stages=services.NEXT_STAGES[view.deal.stage], stage_form=StageForm()
     )
-    return render(request, "deals/detail.html", context, status=status)
+    return render(request, "deals/detail.html", context)
 
 
 @circle_view
@@ -109,8 +109,9 @@ def _change(request: HttpRequest, me: Membership, deal_id: int, action: Any, don
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
     except ServiceError as exc:
+        # Refused: back to the deal with the reason (nothing changed).
         messages.error(request, str(exc.message))
-        return _detail(request, me, deal_id, status=exc.status_code)
+        return redirect("deals:detail", slug=me.circle.slug, deal_id=deal_id)
     messages.success(request, done)
     return redirect("deals:detail", slug=me.circle.slug, deal_id=deal_id)
 

@@ -399,7 +399,7 @@ def rsvp_set(*, meetup: Meetup, member: Membership, answer: str, at: datetime | 
     if locked.starts_at <= now:
         raise ServiceError(_("This meetup has already started; answers are closed."), code="started")
     if locked.host_id == member.pk and answer != "yes":
-        raise ServiceError(_("The host is always going."), code="host_going")
+        raise PermissionDenied(_("The host is always going."), code="host_going")
     rsvp = Rsvp.objects.filter(meetup=locked, member=member).first()
     before = rsvp.status if rsvp is not None else None
     if answer == "yes":

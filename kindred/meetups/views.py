@@ -187,8 +187,9 @@ def _after(
     if exc is not None:
         if isinstance(exc, NotFound):
             raise Http404(str(exc.message))
+        # Refused: back to the meetup with the reason (nothing changed).
         messages.error(request, str(exc.message))
-        return _detail_page(request, me, meetup_id, status=exc.status_code)
+        return redirect("meetups:detail", slug=me.circle.slug, meetup_id=meetup_id)
     messages.success(request, done)
     return redirect("meetups:detail", slug=me.circle.slug, meetup_id=meetup_id)
 
