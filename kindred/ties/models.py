@@ -23,6 +23,7 @@ class Tie(models.Model):
         PARTNER = "partner", _("Business partner")
         FRIEND = "friend", _("Friend")
         SPONSOR = "sponsor", _("Invited into the circle")
+        INTRODUCED = "introduced", _("Introduced in the circle")
         MET = "met", _("Met at a circle meetup")
         OTHER = "other", _("Other")
 

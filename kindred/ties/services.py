@@ -228,3 +228,37 @@ def tie_record_met(*, a: Membership, b: Membership, at: datetime | None = None) 
 def tie_record_deal(*, a: Membership, b: Membership, at: datetime | None = None) -> Tie:
     """`a` and `b` are parties of a deal every member party confirmed: they do business together."""
     return _record_fact(a=a, b=b, field="deal_at", kind=Tie.Kind.PARTNER, action="tie_deal_recorded", at=at)
+
+
+@transaction.atomic
+def tie_record_introduced(
+    *, member: Membership, other: Membership, introducer: Membership, at: datetime | None = None
+) -> Tie:
+    """A completed introduction (kindred.matching) makes a confirmed `introduced` tie between the two
+    members, confirming a pending or ignored one between them; a confirmed tie is left as it is."""
+    low, high = sorted((member.pk, other.pk))
+    now = at or timezone.now()
+    tie, created = Tie.objects.select_for_update().get_or_create(
+        member_low_id=low,
+        member_high_id=high,
+        defaults={
+            "circle_id": member.circle_id,
+            "declared_by_id": member.pk,
+            "kind": Tie.Kind.INTRODUCED,
+            "status": Tie.Status.CONFIRMED,
+            "confirmed_at": now,
+        },
+    )
+    if not created and tie.status != Tie.Status.CONFIRMED:
+        tie.status = Tie.Status.CONFIRMED
+        tie.confirmed_at = now
+        tie.save(update_fields=["status", "confirmed_at"])
+    audit_record(
+        at=at,
+        action="tie_introduced_recorded",
+        actor=introducer.user,
+        circle_id=member.circle_id,
+        target=tie,
+        data={"introducer": introducer.pk},
+    )
+    return tie
