@@ -75,4 +75,6 @@ class Tie(models.Model):
 
 
 # What a member may declare; sponsor ties are made only by accepted invitations, "met" ties by meetup check-ins.
-DECLARABLE_KINDS = tuple(k for k in Tie.Kind.values if k not in (Tie.Kind.SPONSOR, Tie.Kind.MET))
+DECLARABLE_KINDS = tuple(
+    k for k in Tie.Kind.values if k not in (Tie.Kind.SPONSOR, Tie.Kind.MET, Tie.Kind.INTRODUCED)
+)
