@@ -93,6 +93,15 @@ _MOVE_SQL = (
 )
 
 
+_MOVE_ALL_SQL = (
+    "WITH moves AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS m(account_id, amount)),"
+    " locked AS (SELECT id FROM wallet_account WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE)"
+    " UPDATE wallet_account a SET balance = a.balance + moves.amount FROM moves, locked"
+    " WHERE a.id = moves.account_id AND a.id = locked.id"
+    " AND (a.balance + moves.amount >= 0 OR a.kind = 'external') RETURNING a.id, a.balance"
+)
+
+
 def ledger_post(
     *,
     kind: str,
@@ -114,12 +123,19 @@ def ledger_post(
         raise ValueError(f"bad legs for {kind} {reference}: {legs}")
     balances: dict[int, int] = {}
     with connection.cursor() as cursor:
-        for account_id, amount in sorted(legs):
-            cursor.execute(_MOVE_SQL, [amount, account_id, amount])
-            row = cursor.fetchone()
-            if row is None:
-                raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance")
-            balances[account_id] = row[0]
+        if connection.vendor == "postgresql":
+            # One round trip: lock the accounts in id order (the CTE's ORDER BY), then move the money.
+            ids = [account_id for account_id, _m in sorted(legs)]
+            cursor.execute(_MOVE_ALL_SQL, [ids, [amount for _a, amount in sorted(legs)], ids])
+            balances = dict(cursor.fetchall())
+        else:
+            for account_id, amount in sorted(legs):
+                cursor.execute(_MOVE_SQL, [amount, account_id, amount])
+                row = cursor.fetchone()
+                if row is not None:
+                    balances[account_id] = row[0]
+    if len(balances) != len(legs):
+        raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance")
     txn = LedgerTransaction.objects.create(
         kind=kind, reference=reference, envelope=envelope, actor=actor, created_at=at
     )
@@ -452,20 +468,20 @@ def envelope_send(
     return envelope
 
 
+# Claim the first free share for a member who is active and holds no share of this envelope yet, in one
+# statement. No row: the slow path below says why.
+_CLAIM = (
+    "UPDATE wallet_share SET claimed_by_id = %(member)s, claimed_at = %(now)s WHERE id = ("
+    " SELECT id FROM wallet_share WHERE envelope_id = %(envelope)s AND claimed_by_id IS NULL AND NOT refunded"
+    " AND EXISTS (SELECT 1 FROM circles_membership WHERE id = %(member)s AND status = 'active')"
+    " AND NOT EXISTS (SELECT 1 FROM wallet_share d WHERE d.envelope_id = %(envelope)s"
+    " AND d.claimed_by_id = %(member)s)"
+    " ORDER BY position LIMIT 1{lock}) RETURNING id, amount_fen"
+)
 _CLAIM_SQL = {
-    "postgresql": (
-        "UPDATE wallet_share SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
-        " SELECT id FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL AND NOT refunded"
-        " ORDER BY position LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
-        ") RETURNING id, amount_fen"
-    ),
+    "postgresql": _CLAIM.format(lock=" FOR NO KEY UPDATE SKIP LOCKED"),
     # SQLite: the transaction is IMMEDIATE, so no other writer runs until it ends.
-    "sqlite": (
-        "UPDATE wallet_share SET claimed_by_id = %s, claimed_at = %s WHERE id = ("
-        " SELECT id FROM wallet_share WHERE envelope_id = %s AND claimed_by_id IS NULL AND NOT refunded"
-        " ORDER BY position LIMIT 1"
-        ") RETURNING id, amount_fen"
-    ),
+    "sqlite": _CLAIM.format(lock=""),
 }
 
 
@@ -513,14 +529,16 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
 
 @transaction.atomic
 def _claim(*, envelope: Envelope, member: Membership, wallet_id: int, now: datetime) -> Share:
-    if not Membership.objects.filter(pk=member.pk, status=Membership.Status.ACTIVE).exists():
-        raise NotFound(_("Red envelope not found."))
-    if Share.objects.filter(envelope=envelope, claimed_by=member).exists():
-        raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL[connection.vendor], [member.pk, now, envelope.pk])
+        cursor.execute(
+            _CLAIM_SQL[connection.vendor], {"member": member.pk, "now": now, "envelope": envelope.pk}
+        )
         row = cursor.fetchone()
     if row is None:
+        if not Membership.objects.filter(pk=member.pk, status=Membership.Status.ACTIVE).exists():
+            raise NotFound(_("Red envelope not found."))
+        if Share.objects.filter(envelope=envelope, claimed_by=member).exists():
+            raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
         # Every share is claimed, refunded, or being claimed right now by someone else.
         status = Envelope.objects.filter(pk=envelope.pk).values_list("status", flat=True).first()
         if status == Envelope.Status.EXPIRED:
