@@ -62,7 +62,7 @@ def psql_admin(dsn: str, sql: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def pgbench(args: list[str], dsn_parts: dict[str, str]) -> float:

@@ -65,6 +65,12 @@ class Command(BaseCommand):
             f"({options['workers']} worker{'s' if options['workers'] > 1 else ''}); Ctrl-C stops it."
         )
         self.stdout.flush()
+        # --- wallet hook: refund expired red envelopes while the server runs (a daemon thread in this
+        # process, whatever the number of workers; see kindred/wallet/sweeper.py) ---
+        from kindred.wallet.sweeper import start_expiry_sweeper
+
+        start_expiry_sweeper()
+        # --- end of the wallet hook ---
         # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
         uvicorn.run(
             ASGI_APP,
