@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import NotFound
+from kindred.meetups.selectors import active_membership
 
 from .models import FEED_LIMIT, Deal, DealParty
 
@@ -92,16 +93,8 @@ def deal_for_member(*, member: Membership, deal_id: int) -> DealView:
 
 def deal_for_user(*, user: object, deal_id: int) -> tuple[DealView, Membership]:
     """For URLs without the circle (/api/v1/deals/{id}): NotFound unless the user may see the deal."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound(_("Deal not found."))
     circle_id = Deal.objects.filter(pk=deal_id).values_list("circle_id", flat=True).first()
-    member = (
-        Membership.objects.select_related("circle", "user")
-        .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
-        .first()
-        if circle_id is not None
-        else None
-    )
+    member = active_membership(user=user, circle_id=circle_id)
     if member is None:
         raise NotFound(_("Deal not found."))
     return deal_for_member(member=member, deal_id=deal_id), member

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from itertools import combinations
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from kindred.circles.models import Circle, Membership
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.meetups.models import Meetup
 from kindred.meetups.selectors import meetup_for_member
+from kindred.meetups.services import clean_text
 from kindred.ties.services import tie_record_deal
 
 from .models import (
@@ -47,21 +47,6 @@ STAGE_DATE: dict[str, str] = {
     Deal.Stage.CLOSED: "closed_at",
     Deal.Stage.ABANDONED: "abandoned_at",
 }
-
-
-def _text(value: Any, *, label: Any, max_length: int, required: bool = False, one_line: bool = True) -> str:
-    raw = str(value or "")
-    text = " ".join(raw.split()) if one_line else raw.strip()
-    if "\x00" in text:
-        raise ServiceError(_("%(field)s contains a character that is not allowed.") % {"field": label})
-    if required and not text:
-        raise ServiceError(_("%(field)s is required.") % {"field": label}, code="required")
-    if len(text) > max_length:
-        raise ServiceError(
-            _("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
-            code="too_long",
-        )
-    return text
 
 
 def _parties(circle: Circle, creator: Membership, party_ids: Iterable[int]) -> list[Membership]:
@@ -111,10 +96,10 @@ def deal_create(
         raise ServiceError(_("Choose a stage."), code="bad_stage")
     if amount_fen is not None and not 0 <= amount_fen <= AMOUNT_MAX_FEN:
         raise ServiceError(_("The amount must be zero or more."), code="bad_amount")
-    title = _text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
-    description = _text(description, label=_("Description"), max_length=TEXT_MAX_LENGTH, one_line=False)
-    outside_party = _text(outside_party, label=_("Outside party"), max_length=OUTSIDE_PARTY_MAX_LENGTH)
-    origin_note = _text(origin_note, label=_("Where it came from"), max_length=TITLE_MAX_LENGTH)
+    title = clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
+    description = clean_text(description, label=_("Description"), max_length=TEXT_MAX_LENGTH, one_line=False)
+    outside_party = clean_text(outside_party, label=_("Outside party"), max_length=OUTSIDE_PARTY_MAX_LENGTH)
+    origin_note = clean_text(origin_note, label=_("Where it came from"), max_length=TITLE_MAX_LENGTH)
     if origin_meetup is not None:
         # The creator must be able to see it (an invitation-only dinner stays invisible to others).
         meetup_for_member(member=creator, meetup_id=origin_meetup.pk)

@@ -91,19 +91,22 @@ def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
     return meetup
 
 
-def meetup_for_user(*, user: object, meetup_id: int) -> tuple[Meetup, Membership]:
-    """For URLs without the circle (/api/v1/meetups/{id}): the meetup and the user's active membership
-    in its circle; NotFound when there is none or the meetup is not visible to them."""
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound(_("Meetup not found."))
-    circle_id = Meetup.objects.filter(pk=meetup_id).values_list("circle_id", flat=True).first()
-    member = (
+def active_membership(*, user: object, circle_id: int | None) -> Membership | None:
+    """The user's active membership of a circle (for URLs that name an object, not the circle)."""
+    if circle_id is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (
         Membership.objects.select_related("circle", "card", "user")
         .filter(circle_id=circle_id, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
         .first()
-        if circle_id is not None
-        else None
     )
+
+
+def meetup_for_user(*, user: object, meetup_id: int) -> tuple[Meetup, Membership]:
+    """For URLs without the circle (/api/v1/meetups/{id}): the meetup and the user's active membership
+    in its circle; NotFound when there is none or the meetup is not visible to them."""
+    circle_id = Meetup.objects.filter(pk=meetup_id).values_list("circle_id", flat=True).first()
+    member = active_membership(user=user, circle_id=circle_id)
     if member is None:
         raise NotFound(_("Meetup not found."))
     return meetup_for_member(member=member, meetup_id=meetup_id), member

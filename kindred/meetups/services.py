@@ -65,10 +65,12 @@ def feed_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _clean(value: Any, *, label: Any, max_length: int, required: bool = False) -> str:
-    """Text checked at the model's limits: one line for short fields, free text kept as typed (trimmed)."""
+def clean_text(
+    value: Any, *, label: Any, max_length: int, required: bool = False, one_line: bool = True
+) -> str:
+    """Text checked at the model's limits (also used by deals): one line, or free text kept as typed."""
     raw = str(value or "")
-    text = " ".join(raw.split()) if max_length <= VENUE_MAX_LENGTH else raw.strip()
+    text = " ".join(raw.split()) if one_line else raw.strip()
     if "\x00" in text:
         raise ServiceError(_("%(field)s contains a character that is not allowed.") % {"field": label})
     if required and not text:
@@ -129,8 +131,8 @@ def trip_create(
     """The traveller will be in `city` from `starts_on` to `ends_on` (inclusive)."""
     if not traveller.is_active:
         raise PermissionDenied(_("You are no longer a member of this circle."), code="actor_removed")
-    city = _clean(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
-    note = _clean(note, label=_("Note"), max_length=TEXT_MAX_LENGTH)
+    city = clean_text(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
+    note = clean_text(note, label=_("Note"), max_length=TEXT_MAX_LENGTH, one_line=False)
     if ends_on < starts_on:
         raise ServiceError(_("The trip must end on or after the day it starts."), code="ends_before_start")
     if (ends_on - starts_on).days > TRIP_MAX_DAYS:
@@ -220,10 +222,10 @@ def meetup_create(
     """A meetup hosted by `host` (who is going). Invitees get a notice and a mail; an invitation-only
     meetup is seen by the host and the invitees only."""
     _same_circle_active([host], circle.pk)
-    title = _clean(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
-    city = _clean(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
-    venue = _clean(venue, label=_("Venue"), max_length=VENUE_MAX_LENGTH)
-    description = _clean(description, label=_("Description"), max_length=TEXT_MAX_LENGTH)
+    title = clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
+    city = clean_text(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
+    venue = clean_text(venue, label=_("Venue"), max_length=VENUE_MAX_LENGTH)
+    description = clean_text(description, label=_("Description"), max_length=TEXT_MAX_LENGTH, one_line=False)
     _check_times(starts_at, ends_at, tz)
     _check_capacity(capacity)
     if access not in Meetup.Access.values:
@@ -508,7 +510,7 @@ def checkin_record(
 def meetup_notes_set(*, meetup: Meetup, actor: Membership, notes: str, at: datetime | None = None) -> Meetup:
     locked = _lock_meetup(meetup.pk)
     _require_host(locked, actor)
-    locked.notes = _clean(notes, label=_("Notes"), max_length=TEXT_MAX_LENGTH)
+    locked.notes = clean_text(notes, label=_("Notes"), max_length=TEXT_MAX_LENGTH, one_line=False)
     locked.updated_at = at or timezone.now()
     locked.save(update_fields=["notes", "updated_at"])
     audit_record(
@@ -543,7 +545,7 @@ def followup_create(
         author=actor,
         member_a=member_a,
         member_b=member_b,
-        note=_clean(note, label=_("Note"), max_length=TEXT_MAX_LENGTH),
+        note=clean_text(note, label=_("Note"), max_length=TEXT_MAX_LENGTH, one_line=False),
         created_at=at or timezone.now(),
     )
     audit_record(
