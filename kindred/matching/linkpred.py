@@ -57,7 +57,9 @@ class IdMap:
 
 def build(edges: list[tuple[int, int]], seed: int) -> tuple[LinkPredictor, IdMap]:
     ids = IdMap()
-    dense = [(ids.add(a), ids.add(b), 1.0) for a, b in edges]
+    for node in sorted({n for pair in edges for n in pair}):  # ids in order: 0..n-1 stay as they are
+        ids.add(node)
+    dense = [(ids.index[a], ids.index[b], 1.0) for a, b in edges]
     return LinkPredictor(TrustGraph(len(ids.raw), dense), seed=seed), ids
 
 

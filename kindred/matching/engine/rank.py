@@ -72,8 +72,9 @@ class Ranker:
         *,
         excluded: Iterable[tuple[int, int]] = (),
         fusion: str = DEFAULT_FUSION,
+        embedder: object = None,
     ) -> None:
-        self.index = TextIndex(cards, lexicon)
+        self.index = TextIndex(cards, lexicon, embedder=embedder)
         self.keys = self.index.keys
         self.people = {p.key: p for p in people}
         row = self.index.row

@@ -16,11 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from kindred.circles.text import normalize, tokens
+
+from . import embed
 
 TAG_WEIGHT = 2.0  # a tag is a deliberate statement: it counts twice a word of free text
 CONCEPT_WEIGHT = 1.0  # the taxonomy concept of a term, on top of the term itself
@@ -34,7 +37,72 @@ CLIENT_SHARE = 0.8
 
 # Words that occur in any card and say nothing about what is offered or needed.
 STOPWORDS = frozenset(
-    ["可以", "能够", "我们", "你们", "他们", "一个", "一些", "一起", "一位", "一份", "希望", "需要", "想要", "寻找", "找到", "提供", "承接", "相关", "以及", "或者", "还有", "没有", "自己", "这些", "那些", "什么", "怎么", "如何", "已经", "正在", "愿意", "我想", "想找", "都能", "也能", "也可以", "包括", "各种", "方面", "等等", "之类", "and", "the", "for", "with", "from", "our", "your", "who", "what", "need", "needs", "want", "looking", "offer", "offers", "can", "will", "of", "to", "in", "on", "a", "an"]
+    [
+        "可以",
+        "能够",
+        "我们",
+        "你们",
+        "他们",
+        "一个",
+        "一些",
+        "一起",
+        "一位",
+        "一份",
+        "希望",
+        "需要",
+        "想要",
+        "寻找",
+        "找到",
+        "提供",
+        "承接",
+        "相关",
+        "以及",
+        "或者",
+        "还有",
+        "没有",
+        "自己",
+        "这些",
+        "那些",
+        "什么",
+        "怎么",
+        "如何",
+        "已经",
+        "正在",
+        "愿意",
+        "我想",
+        "想找",
+        "都能",
+        "也能",
+        "也可以",
+        "包括",
+        "各种",
+        "方面",
+        "等等",
+        "之类",
+        "and",
+        "the",
+        "for",
+        "with",
+        "from",
+        "our",
+        "your",
+        "who",
+        "what",
+        "need",
+        "needs",
+        "want",
+        "looking",
+        "offer",
+        "offers",
+        "can",
+        "will",
+        "of",
+        "to",
+        "in",
+        "on",
+        "a",
+        "an",
+    ]
 )
 
 
@@ -181,7 +249,10 @@ class TermMatch:
 class TextIndex:
     """The offers and needs matrices of a set of cards (rows in the order of `cards`)."""
 
-    def __init__(self, cards: Sequence[CardText], lexicon: Lexicon) -> None:
+    def __init__(self, cards: Sequence[CardText], lexicon: Lexicon, *, embedder: Any = None) -> None:
+        self.embedder = embedder
+        self.need_texts = [" ".join((c.needs, *c.need_tags)) for c in cards]
+        self.offer_texts = [" ".join((c.offers, *c.offer_tags, *c.industry_names)) for c in cards]
         self.keys = [c.key for c in cards]
         self.row = {k: i for i, k in enumerate(self.keys)}
         sides = [card_sides(c, lexicon) for c in cards]
@@ -228,8 +299,11 @@ class TextIndex:
 
     def one_way(self) -> np.ndarray:
         """Dense s[a, b] = how well b's offers answer a's needs (cosine, 0..1); for a member who needs
-        clients, at least CLIENT_SHARE of how well a's offers answer b's needs."""
+        clients, at least CLIENT_SHARE of how well a's offers answer b's needs. Blended with embeddings
+        when a local model is configured (engine.embed)."""
         s = np.asarray((self.needs @ self.offers.T).todense())
+        if self.embedder is not None:
+            s = embed.blend(s, embed.one_way(self.embedder, self.need_texts, self.offer_texts))
         raw_t = s.T.copy()
         for i in self.clients:
             s[i] = np.maximum(s[i], CLIENT_SHARE * raw_t[i])

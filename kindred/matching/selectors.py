@@ -1,0 +1,411 @@
+"""Reads of matching: the data fed to the engine, cached matches, introductions, contacts, notices.
+
+Pages keep a constant number of queries: a member's matches are one query for the entries (with both
+cards) plus one for the names on the trust paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Membership
+from kindred.circles.selectors import card_contacts
+from kindred.core.services import NotFound
+from kindred.ties.models import Tie
+
+from .engine import embed
+from .engine.rank import Person, Ranker
+from .engine.text import CardText, Lexicon, TextIndex
+from .models import (
+    EDGE_WEIGHT_INTRODUCED,
+    EDGE_WEIGHT_MET,
+    EDGE_WEIGHT_SPONSOR,
+    EDGE_WEIGHT_TIE,
+    INVITE_SUGGESTIONS_LIMIT,
+    Contact,
+    Introduction,
+    MatchEntry,
+    MatchState,
+    Notification,
+    SuppressedPair,
+)
+
+Edge = tuple[int, int, float]
+# Other apps (meetups: met offline, deals: closed a deal) register a function circle_id → weighted edges
+# between membership ids; they call services.matches_invalidate when those change.
+EDGE_SOURCES: list[Callable[[int], Iterable[Edge]]] = []
+
+
+def register_edge_source(source: Callable[[int], Iterable[Edge]]) -> None:
+    if source not in EDGE_SOURCES:
+        EDGE_SOURCES.append(source)
+
+
+TIE_KIND_WEIGHT = {
+    Tie.Kind.SPONSOR: EDGE_WEIGHT_SPONSOR,
+    Tie.Kind.INTRODUCED: EDGE_WEIGHT_INTRODUCED,
+    Tie.Kind.MET: EDGE_WEIGHT_MET,
+}
+
+
+def trust_edges(*, circle_id: int, extra: Iterable[Edge] = ()) -> list[Edge]:
+    """Every weighted edge of the circle's trust graph: confirmed ties (sponsor and introduced ties
+    weighted by kind), whatever the registered sources report, and `extra`."""
+    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED).values_list(
+        "member_low_id", "member_high_id", "kind"
+    )
+    edges = [(a, b, TIE_KIND_WEIGHT.get(kind, EDGE_WEIGHT_TIE)) for a, b, kind in rows]
+    for source in EDGE_SOURCES:
+        edges.extend(source(circle_id))
+    edges.extend(extra)
+    return edges
+
+
+def lexicon_for(*, circle: Circle) -> Lexicon:
+    rows = Industry.objects.filter(Q(circle__isnull=True) | Q(circle=circle)).values_list(
+        "code", "name_zh", "name_en", "synonyms"
+    )
+    return Lexicon.from_rows(rows)
+
+
+def _cards(circle_id: int) -> tuple[list[CardText], list[Person]]:
+    cards = list(
+        MemberCard.objects.filter(
+            membership__circle_id=circle_id, membership__status=Membership.Status.ACTIVE
+        )
+        .only("id", "membership_id", "offers", "needs", "city")
+        .prefetch_related("industries")
+        .order_by("membership_id")
+    )
+    tags: dict[int, dict[str, list[str]]] = {}
+    for card_id, kind, name in CardTag.objects.filter(card__in=cards).values_list("card_id", "kind", "name"):
+        tags.setdefault(card_id, {}).setdefault(kind, []).append(name)
+    texts, people = [], []
+    for c in cards:
+        names = tuple(i.name_zh for i in c.industries.all())
+        t = tags.get(c.pk, {})
+        texts.append(
+            CardText(
+                key=c.membership_id,
+                offers=c.offers,
+                needs=c.needs,
+                offer_tags=tuple(t.get(CardTag.Kind.OFFER, ())),
+                need_tags=tuple(t.get(CardTag.Kind.NEED, ())),
+                industry_names=names,
+            )
+        )
+        people.append(Person(key=c.membership_id, city=c.city.strip(), industries=names))
+    return texts, people
+
+
+def excluded_pairs(*, circle_id: int) -> list[tuple[int, int]]:
+    """Pairs never suggested: any tie row (a pending or quietly ignored request too), an open or made
+    introduction, a pair suppressed after a decline or an expiry."""
+    now = timezone.now()
+    pairs = list(Tie.objects.filter(circle_id=circle_id).values_list("member_low_id", "member_high_id"))
+    pairs += list(
+        Introduction.objects.filter(circle_id=circle_id)
+        .filter(Q(status__in=Introduction.OPEN, expires_at__gt=now) | Q(status=Introduction.Status.ACCEPTED))
+        .values_list("requester_id", "target_id")
+    )
+    pairs += list(
+        SuppressedPair.objects.filter(circle_id=circle_id, until__gt=now).values_list(
+            "member_low_id", "member_high_id"
+        )
+    )
+    return pairs
+
+
+def circle_ranker(*, circle: Circle, extra_edges: Iterable[Edge] = ()) -> Ranker:
+    texts, people = _cards(circle.pk)
+    return Ranker(
+        texts,
+        people,
+        trust_edges(circle_id=circle.pk, extra=extra_edges),
+        lexicon_for(circle=circle),
+        excluded=excluded_pairs(circle_id=circle.pk),
+        embedder=_embedder(),
+    )
+
+
+def _embedder() -> object:
+    """The local embedding model when one is configured and loads; None (TF-IDF only) otherwise."""
+    path = embed.configured_path()
+    if path is None:
+        return None
+    try:
+        return embed.load(str(path))
+    except embed.EmbeddingUnavailable:
+        return None
+
+
+def match_fingerprint(*, circle: Circle) -> str:
+    """What the cached matches depend on, in three aggregate queries: the active cards (count, newest
+    change, newest member), the ties (count, newest confirmation), introductions and suppressions (their
+    state version, bumped by every change), and the next suppression to lapse."""
+    now = timezone.now()
+    cards = MemberCard.objects.filter(
+        membership__circle=circle, membership__status=Membership.Status.ACTIVE
+    ).aggregate(n=Count("id"), changed=Max("updated_at"), newest=Max("membership_id"))
+    ties = Tie.objects.filter(circle=circle).aggregate(n=Count("id"), confirmed=Max("confirmed_at"))
+    state = MatchState.objects.filter(circle=circle).values_list("version", flat=True).first() or 0
+    lapsed = SuppressedPair.objects.filter(circle=circle, until__lte=now).count()
+    expired = Introduction.objects.filter(
+        circle=circle, status__in=Introduction.OPEN, expires_at__lte=now
+    ).count()
+    parts = [
+        cards["n"],
+        cards["changed"],
+        cards["newest"],
+        ties["n"],
+        ties["confirmed"],
+        state,
+        lapsed,
+        expired,
+    ]
+    return "|".join(str(p) for p in parts)[:255]
+
+
+@dataclass
+class MatchView:
+    entry: MatchEntry
+    other: Membership
+    path: list[tuple[int, str]]  # (member id, display name), both ends included
+    they_offer: list[tuple[str, str]]
+    you_offer: list[tuple[str, str]]
+    city: str
+    industries: list[str]
+    seeks_clients: str
+    you_seek_clients: str
+    member: Membership | None = None
+
+
+def _views(entries: list[MatchEntry], *, with_member: bool) -> list[MatchView]:
+    path_ids = {i for e in entries for i in e.explanation.get("path", [])}
+    names = dict(
+        MemberCard.objects.filter(membership_id__in=path_ids).values_list("membership_id", "display_name")
+    )
+    out = []
+    for e in entries:
+        x = e.explanation
+        out.append(
+            MatchView(
+                entry=e,
+                other=e.other,
+                member=e.member if with_member else None,
+                path=[(i, names.get(i, "?")) for i in x.get("path", [])],
+                they_offer=[tuple(p) for p in x.get("they_offer", [])],  # type: ignore[misc]
+                you_offer=[tuple(p) for p in x.get("you_offer", [])],  # type: ignore[misc]
+                city=x.get("city", ""),
+                industries=x.get("industries", []),
+                seeks_clients=x.get("seeks_clients", ""),
+                you_seek_clients=x.get("you_seek_clients", ""),
+            )
+        )
+    return out
+
+
+def matches_for(*, membership: Membership) -> list[MatchView]:
+    """The member's cached matches, best first, with the other member's card (two queries)."""
+    entries = list(
+        MatchEntry.objects.filter(
+            circle_id=membership.circle_id,
+            kind=MatchEntry.Kind.MEMBER,
+            member=membership,
+            other__status=Membership.Status.ACTIVE,
+        )
+        .select_related("other__card")
+        .order_by("rank")
+    )
+    return _views(entries, with_member=False)
+
+
+def organizer_pairs(*, circle: Circle) -> list[MatchView]:
+    entries = list(
+        MatchEntry.objects.filter(circle=circle, kind=MatchEntry.Kind.PAIR)
+        .filter(member__status=Membership.Status.ACTIVE, other__status=Membership.Status.ACTIVE)
+        .select_related("member__card", "other__card")
+        .order_by("rank")
+    )
+    return _views(entries, with_member=True)
+
+
+# --- introductions -------------------------------------------------------------------------------------
+
+CLOSED = "closed"
+VIEW_STATUS_LABELS: dict[str, Any] = {
+    Introduction.Status.AWAITING_CONNECTOR: _("Waiting for the connector"),
+    Introduction.Status.AWAITING_PARTIES: _("Waiting for an answer"),
+    Introduction.Status.ACCEPTED: _("Introduced"),
+    Introduction.Status.DECLINED: _("Declined"),
+    Introduction.Status.WITHDRAWN: _("Withdrawn"),
+    CLOSED: _("Closed"),
+}
+
+
+@dataclass
+class IntroView:
+    """An introduction as one of its three people sees it."""
+
+    intro: Introduction
+    viewer_id: int
+    role: str  # requester, target, connector
+    status: str  # as the viewer may know it: declines by others and expiries both read "closed"
+    can_approve: bool = False
+    can_accept: bool = False
+    can_decline: bool = False
+    can_withdraw: bool = False
+    contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # member id → visible contacts
+
+    @property
+    def status_label(self) -> str:
+        return str(VIEW_STATUS_LABELS[self.status])
+
+    @property
+    def other(self) -> Membership:
+        return self.intro.target if self.role == "requester" else self.intro.requester
+
+
+def _intro_view(intro: Introduction, viewer: Membership, now: Any) -> IntroView:
+    role = (
+        "requester"
+        if viewer.pk == intro.requester_id
+        else "target"
+        if viewer.pk == intro.target_id
+        else "connector"
+    )
+    status = intro.status
+    expired = intro.is_open and intro.expires_at <= now
+    if (
+        expired
+        or status == Introduction.Status.EXPIRED
+        or (status == Introduction.Status.DECLINED and intro.declined_by_id != viewer.pk)
+    ):
+        status = CLOSED
+    view = IntroView(intro=intro, viewer_id=viewer.pk, role=role, status=status)
+    if intro.is_open and not expired:
+        if intro.status == Introduction.Status.AWAITING_CONNECTOR:
+            view.can_approve = view.can_decline = role == "connector"
+        else:
+            mine = {"requester": intro.requester_accepted_at, "target": intro.target_accepted_at}
+            view.can_accept = view.can_decline = role in mine and mine[role] is None
+        view.can_withdraw = role == "requester" and not intro.proposed
+    if status == Introduction.Status.ACCEPTED and role != "connector":
+        # Everyone said yes: each party sees what the other shares with their ties.
+        other = view.other
+        view.contacts[str(other.pk)] = card_contacts(card=other.card, viewer=viewer, viewer_is_tie=True)
+    return view
+
+
+def _intro_qs() -> Any:
+    return Introduction.objects.select_related(
+        "requester__card", "target__card", "connector__card", "requester__user", "target__user"
+    )
+
+
+def intros_for(*, membership: Membership) -> list[IntroView]:
+    """Every introduction the member is one of the three people of (one query)."""
+    now = timezone.now()
+    mid = membership.pk
+    rows = (
+        _intro_qs()
+        .filter(circle_id=membership.circle_id)
+        .filter(Q(requester_id=mid) | Q(target_id=mid) | Q(connector_id=mid))
+    )
+    out = []
+    for intro in rows:
+        # The target does not see a request before the connector has approved it.
+        if intro.target_id == mid and intro.connector_approved_at is None:
+            continue
+        out.append(_intro_view(intro, membership, now))
+    return out
+
+
+def intro_get_for_member(*, membership: Membership, intro_id: int) -> IntroView:
+    for view in intros_for(membership=membership):
+        if view.intro.pk == intro_id:
+            return view
+    raise NotFound(_("Introduction not found."))
+
+
+def intro_get_for_user(*, user: Any, intro_id: int) -> tuple[IntroView, Membership]:
+    """The introduction `intro_id` and the user's active membership that is one of its people."""
+    intro = Introduction.objects.filter(pk=intro_id).values_list("circle_id", flat=True).first()
+    if intro is None or not getattr(user, "is_authenticated", False):
+        raise NotFound(_("Introduction not found."))
+    membership = (
+        Membership.objects.select_related("circle", "card", "user")
+        .filter(circle_id=intro, user=user, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(_("Introduction not found."))
+    return intro_get_for_member(membership=membership, intro_id=intro_id), membership
+
+
+# --- contacts and growth suggestions ---------------------------------------------------------------------
+
+
+def contacts_of(*, user: Any) -> list[Contact]:
+    return list(Contact.objects.filter(owner=user))
+
+
+@dataclass(frozen=True)
+class InviteSuggestion:
+    contact: Contact
+    score: float
+    terms: tuple[str, ...]  # words both the contact's details and the member's card use
+
+
+def invite_suggestions(
+    *, owner: Any, member: Membership, limit: int = INVITE_SUGGESTIONS_LIMIT
+) -> list[InviteSuggestion]:
+    """The owner's own contacts whose business overlaps `member`'s card, best first, with the shared words.
+    Contacts already in the circle (by email) or already nominated there are left out."""
+    contacts = [
+        c
+        for c in Contact.objects.filter(owner=owner).exclude(nominated_in_id=member.circle_id)
+        if c.company or c.title or c.note
+    ]
+    if not contacts:
+        return []
+    in_circle = set(
+        Membership.objects.filter(circle_id=member.circle_id)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    contacts = [c for c in contacts if not c.email or c.email.lower() not in {e.lower() for e in in_circle}]
+    card = member.card
+    industries = tuple(i.name_zh for i in card.industries.all())
+    tags = tuple(card.tags.values_list("name", flat=True))
+    docs = [
+        CardText(
+            key=0,
+            offers=f"{card.offers} {card.needs} {card.title}",
+            offer_tags=tags,
+            industry_names=industries,
+        )
+    ] + [CardText(key=i + 1, offers=f"{c.company} {c.title} {c.note}") for i, c in enumerate(contacts)]
+    index = TextIndex(docs, lexicon_for(circle=member.circle))
+    sims = (index.offers[1:] @ index.offers[0].T).toarray().ravel()
+    order = sorted(range(len(contacts)), key=lambda i: (-sims[i], contacts[i].name))
+    out = []
+    for i in order[:limit]:
+        if sims[i] <= 0:
+            break
+        out.append(
+            InviteSuggestion(
+                contact=contacts[i], score=float(sims[i]), terms=index.shared_offer_terms(0, i + 1)
+            )
+        )
+    return out
+
+
+def notifications_for(*, user: Any, circle: Circle, limit: int = 20) -> list[Notification]:
+    return list(Notification.objects.filter(user=user, circle=circle).select_related("intro")[:limit])

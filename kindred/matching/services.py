@@ -1,0 +1,632 @@
+"""Every state change of matching: introductions, suppressed pairs, the match cache, contacts, notices.
+
+Introductions are double opt-in:
+
+    request (A → B)  --connector approves-->  awaiting B  --B accepts-->  accepted (introduced tie)
+    proposal (organizer, A ↔ B): approved at once  --A and B accept (any order)-->  accepted
+
+Any open introduction may be declined by whoever must answer it now, and expires after INTRO_TTL_DAYS.
+A decline is private: the others see the introduction as "closed", exactly as after an expiry, and the
+pair is suppressed from suggestions (and from being asked again) for SUPPRESS_DAYS after either.
+Contact details are shown only once everyone has said yes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles.models import Circle, Membership
+from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.invitations.models import Nomination
+from kindred.invitations.services import nomination_create
+from kindred.ties.selectors import tie_neighbors
+from kindred.ties.services import tie_record_introduced
+
+from . import contacts_parse
+from .models import (
+    CONTACTS_FILE_MAX_BYTES,
+    CONTACTS_PER_IMPORT_MAX,
+    INTRO_NOTE_MAX_LENGTH,
+    INTRO_TTL_DAYS,
+    SUPPRESS_DAYS,
+    Contact,
+    Introduction,
+    MatchEntry,
+    MatchState,
+    Notification,
+    SuppressedPair,
+)
+
+
+class Gone(ServiceError):
+    """The introduction existed but can no longer be answered (expired)."""
+
+    status_code = 410
+
+
+# --- notices ---------------------------------------------------------------------------------------------
+
+NOTICE_TEXT: dict[str, Any] = {
+    "intro_to_approve": _("%(requester)s asks you to introduce them to %(target)s."),
+    "intro_to_answer": _("%(requester)s would like to meet you, introduced by %(connector)s."),
+    "intro_proposed": _("%(connector)s proposes to introduce you to %(other)s."),
+    "intro_done": _("You and %(other)s are introduced: your contact details are now shared."),
+    "growth": _("%(count)d of your contacts work in the same trades as %(member)s."),
+}
+NOTICE_SUBJECT = _("Kindred: %(text)s")
+
+
+def notify(
+    *,
+    user: User,
+    circle: Circle,
+    kind: str,
+    data: dict[str, Any],
+    intro: Introduction | None = None,
+    at: datetime | None = None,
+) -> Notification:
+    """An in-app notice, and the same sentence by email after commit (in the site's language)."""
+    notice = Notification.objects.create(
+        user=user, circle=circle, kind=kind, intro=intro, data=data, created_at=at or timezone.now()
+    )
+    if user.email and at is None:
+        url = settings.SITE_URL + reverse("matching:intros", kwargs={"slug": circle.slug})
+
+        def send() -> None:
+            with translation.override(settings.LANGUAGE_CODE):
+                text = str(NOTICE_TEXT[kind]) % data
+                send_mail(
+                    str(NOTICE_SUBJECT) % {"text": text}[:200],
+                    f"{text}\n\n{url}\n",
+                    None,
+                    [user.email],
+                    fail_silently=True,
+                )
+
+        transaction.on_commit(send)
+    return notice
+
+
+def _name(m: Membership) -> str:
+    return m.card.display_name
+
+
+# --- introductions -----------------------------------------------------------------------------------------
+
+
+def _lock_members(ids: list[int]) -> dict[int, Membership]:
+    """Lock the memberships in id order (no deadlock with ties' pair locks) and check they are active."""
+    rows = {
+        m.pk: m
+        for m in Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "card")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    if set(ids) - set(rows):
+        raise NotFound(_("Member not found."))
+    for m in rows.values():
+        if not m.is_active:
+            raise ServiceError(_("This member is no longer in the circle."), code="member_removed")
+    return rows
+
+
+def _pair_q(a: int, b: int) -> Q:
+    return Q(requester_id=a, target_id=b) | Q(requester_id=b, target_id=a)
+
+
+def _check_pair_free(circle_id: int, a: int, b: int, now: datetime) -> None:
+    if b in tie_neighbors(circle_id=circle_id, member_ids=[a]).get(a, set()):
+        raise Conflict(_("You already know each other."), code="already_tied")
+    if Introduction.objects.filter(_pair_q(a, b), status__in=Introduction.OPEN, expires_at__gt=now).exists():
+        raise Conflict(_("An introduction between you is already under way."), code="intro_open")
+    low, high = sorted((a, b))
+    if SuppressedPair.objects.filter(member_low_id=low, member_high_id=high, until__gt=now).exists():
+        # The same answer after a decline and after an expiry: a decline is private.
+        raise Conflict(_("This introduction was asked for recently; try again later."), code="recent")
+
+
+def best_connector(*, circle: Circle, a: int, b: int) -> Membership | None:
+    """The mutual tie of a and b with the fewest ties (the most personal go-between), else the organizer."""
+    neighbors = tie_neighbors(circle_id=circle.pk, member_ids=[a, b])
+    mutual = neighbors.get(a, set()) & neighbors.get(b, set())
+    if mutual:
+        degree = tie_neighbors(circle_id=circle.pk, member_ids=mutual)
+        active = set(
+            Membership.objects.filter(pk__in=mutual, status=Membership.Status.ACTIVE).values_list(
+                "pk", flat=True
+            )
+        )
+        ranked = sorted(active, key=lambda m: (len(degree.get(m, ())), m))
+        if ranked:
+            return Membership.objects.select_related("card", "user").get(pk=ranked[0])
+    return (
+        Membership.objects.select_related("card", "user")
+        .filter(circle=circle, role=Membership.Role.ORGANIZER, status=Membership.Status.ACTIVE)
+        .exclude(pk=b)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _clean_note(note: str) -> str:
+    note = (note or "").replace("\x00", "").strip()
+    if len(note) > INTRO_NOTE_MAX_LENGTH:
+        raise ServiceError(_("The note may have at most %(n)d characters.") % {"n": INTRO_NOTE_MAX_LENGTH})
+    return note
+
+
+@transaction.atomic
+def intro_request(
+    *,
+    requester: Membership,
+    target: Membership,
+    via: Membership | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Introduction:
+    """`requester` asks to be introduced to `target`, through `via` (a mutual tie) or the best connector."""
+    now = at or timezone.now()
+    note = _clean_note(note)
+    if requester.pk == target.pk:
+        raise ServiceError(_("You cannot ask to be introduced to yourself."), code="self_intro")
+    if requester.circle_id != target.circle_id:
+        raise NotFound(_("Member not found."))
+    circle = requester.circle
+    if via is not None:
+        if via.circle_id != circle.pk or via.pk in (requester.pk, target.pk):
+            raise ServiceError(_("Choose someone else to introduce you."), code="bad_connector")
+        ties = tie_neighbors(circle_id=circle.pk, member_ids=[via.pk]).get(via.pk, set())
+        if not {requester.pk, target.pk} <= ties and not via.is_organizer:
+            raise ServiceError(
+                _("The connector must know both of you (or be the organizer)."), code="bad_connector"
+            )
+        connector: Membership | None = via
+    else:
+        connector = best_connector(circle=circle, a=requester.pk, b=target.pk)
+    if connector is None:
+        raise ServiceError(_("Nobody can introduce you yet."), code="no_connector")
+    rows = _lock_members(sorted({requester.pk, target.pk, connector.pk}))
+    requester, target, connector = rows[requester.pk], rows[target.pk], rows[connector.pk]
+    _check_pair_free(circle.pk, requester.pk, target.pk, now)
+    self_connected = connector.pk == requester.pk  # the organizer asking needs no go-between
+    intro = Introduction.objects.create(
+        circle=circle,
+        requester=requester,
+        target=target,
+        connector=connector,
+        note=note,
+        status=Introduction.Status.AWAITING_PARTIES
+        if self_connected
+        else Introduction.Status.AWAITING_CONNECTOR,
+        connector_approved_at=now if self_connected else None,
+        requester_accepted_at=now,
+        created_at=now,
+        expires_at=now + timedelta(days=INTRO_TTL_DAYS),
+    )
+    audit_record(
+        at=at,
+        action="intro_requested",
+        actor=requester.user,
+        circle_id=circle.pk,
+        target=intro,
+        data={"target": target.pk, "connector": connector.pk},
+    )
+    names = {"requester": _name(requester), "target": _name(target), "connector": _name(connector)}
+    if self_connected:
+        notify(user=target.user, circle=circle, kind="intro_to_answer", data=names, intro=intro, at=at)
+    else:
+        notify(user=connector.user, circle=circle, kind="intro_to_approve", data=names, intro=intro, at=at)
+    matches_invalidate(circle=circle)
+    return intro
+
+
+@transaction.atomic
+def intro_propose(
+    *,
+    organizer: Membership,
+    member: Membership,
+    other: Membership,
+    note: str = "",
+    at: datetime | None = None,
+) -> Introduction:
+    """The organizer (or an admin) proposes to introduce two members; both must accept."""
+    now = at or timezone.now()
+    note = _clean_note(note)
+    if not organizer.can_review:
+        raise PermissionDenied(_("Only the organizer and admins can propose introductions."))
+    if member.pk == other.pk:
+        raise ServiceError(_("Choose two different members."), code="self_intro")
+    if organizer.pk in (member.pk, other.pk):
+        raise ServiceError(_("Ask for your own introductions from the matches page."), code="own_intro")
+    if not member.circle_id == other.circle_id == organizer.circle_id:
+        raise NotFound(_("Member not found."))
+    rows = _lock_members(sorted({organizer.pk, member.pk, other.pk}))
+    organizer, member, other = rows[organizer.pk], rows[member.pk], rows[other.pk]
+    _check_pair_free(organizer.circle_id, member.pk, other.pk, now)
+    intro = Introduction.objects.create(
+        circle_id=organizer.circle_id,
+        requester=member,
+        target=other,
+        connector=organizer,
+        proposed=True,
+        note=note,
+        status=Introduction.Status.AWAITING_PARTIES,
+        connector_approved_at=now,
+        created_at=now,
+        expires_at=now + timedelta(days=INTRO_TTL_DAYS),
+    )
+    audit_record(
+        at=at,
+        action="intro_proposed",
+        actor=organizer.user,
+        circle_id=organizer.circle_id,
+        target=intro,
+        data={"member": member.pk, "other": other.pk},
+    )
+    for a, b in ((member, other), (other, member)):
+        notify(
+            user=a.user,
+            circle=organizer.circle,
+            kind="intro_proposed",
+            intro=intro,
+            at=at,
+            data={"connector": _name(organizer), "other": _name(b)},
+        )
+    matches_invalidate(circle=organizer.circle)
+    return intro
+
+
+def _locked_intro(intro_id: int, member: Membership, now: datetime) -> Introduction:
+    """Lock the introduction (the parties first, in id order); expire it if its time is up."""
+    intro = Introduction.objects.filter(pk=intro_id).first()
+    if intro is None or member.pk not in intro.party_ids():
+        raise NotFound(_("Introduction not found."))
+    _lock_members(sorted(set(intro.party_ids())))
+    locked = Introduction.objects.select_for_update().get(pk=intro_id)
+    if locked.is_open and locked.expires_at <= now:
+        _close(locked, Introduction.Status.EXPIRED, now=now, by=None)
+        raise Gone(_("This introduction has expired."), code="expired")
+    if not locked.is_open:
+        raise Conflict(_("This introduction is closed."), code="closed")
+    return locked
+
+
+def _suppress(intro: Introduction, until: datetime) -> None:
+    low, high = sorted((intro.requester_id, intro.target_id))
+    SuppressedPair.objects.update_or_create(
+        member_low_id=low, member_high_id=high, defaults={"circle_id": intro.circle_id, "until": until}
+    )
+
+
+def _close(intro: Introduction, status: str, *, now: datetime, by: Membership | None) -> None:
+    intro.status = status
+    intro.closed_at = now
+    intro.declined_by = by if status == Introduction.Status.DECLINED else None
+    intro.save(update_fields=["status", "closed_at", "declined_by", "updated_at"])
+    if status in (Introduction.Status.DECLINED, Introduction.Status.EXPIRED):
+        _suppress(intro, now + timedelta(days=SUPPRESS_DAYS))
+    audit_record(
+        at=now,
+        action=f"intro_{status}",
+        actor=by.user if by else None,
+        circle_id=intro.circle_id,
+        target=intro,
+    )
+    matches_invalidate(circle=intro.circle_id)
+
+
+@transaction.atomic
+def intro_approve(*, intro: Introduction, member: Membership, at: datetime | None = None) -> Introduction:
+    """The connector vouches for the introduction; then the other party (or both, for a proposal) answers."""
+    now = at or timezone.now()
+    locked = _locked_intro(intro.pk, member, now)
+    if member.pk != locked.connector_id:
+        raise PermissionDenied(_("Only the connector can approve this introduction."), code="not_connector")
+    if locked.status != Introduction.Status.AWAITING_CONNECTOR:
+        raise Conflict(_("You have already approved this introduction."), code="approved")
+    locked.status = Introduction.Status.AWAITING_PARTIES
+    locked.connector_approved_at = now
+    locked.save(update_fields=["status", "connector_approved_at", "updated_at"])
+    audit_record(at=at, action="intro_approved", actor=member.user, circle_id=locked.circle_id, target=locked)
+    parties = Membership.objects.select_related("card", "user").in_bulk(locked.party_ids())
+    requester, target, connector = (parties[i] for i in locked.party_ids())
+    notify(
+        user=target.user,
+        circle=requester.circle,
+        kind="intro_to_answer",
+        intro=locked,
+        at=at,
+        data={"requester": _name(requester), "target": _name(target), "connector": _name(connector)},
+    )
+    return locked
+
+
+@transaction.atomic
+def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None = None) -> Introduction:
+    """A party says yes. When both have, the introduction is made: an `introduced` tie, contacts shown."""
+    now = at or timezone.now()
+    locked = _locked_intro(intro.pk, member, now)
+    if member.pk not in (locked.requester_id, locked.target_id):
+        raise PermissionDenied(_("Only the two members introduced can accept."), code="not_party")
+    if locked.status == Introduction.Status.AWAITING_CONNECTOR:
+        raise Conflict(_("The connector has not approved this introduction yet."), code="not_approved")
+    field = "requester_accepted_at" if member.pk == locked.requester_id else "target_accepted_at"
+    if getattr(locked, field) is not None:
+        raise Conflict(_("You have already accepted."), code="accepted")
+    setattr(locked, field, now)
+    locked.save(update_fields=[field, "updated_at"])
+    audit_record(
+        at=at, action="intro_party_accepted", actor=member.user, circle_id=locked.circle_id, target=locked
+    )
+    if locked.requester_accepted_at and locked.target_accepted_at:
+        locked.status = Introduction.Status.ACCEPTED
+        locked.closed_at = now
+        locked.save(update_fields=["status", "closed_at", "updated_at"])
+        parties = Membership.objects.select_related("card", "user", "circle").in_bulk(locked.party_ids())
+        requester, target, connector = (parties[i] for i in locked.party_ids())
+        tie_record_introduced(member=requester, other=target, introducer=connector, at=at)
+        audit_record(
+            at=at, action="intro_accepted", actor=member.user, circle_id=locked.circle_id, target=locked
+        )
+        for a, b in ((requester, target), (target, requester)):
+            notify(
+                user=a.user, circle=a.circle, kind="intro_done", intro=locked, at=at, data={"other": _name(b)}
+            )
+        matches_invalidate(circle=requester.circle)
+    return locked
+
+
+@transaction.atomic
+def intro_decline(*, intro: Introduction, member: Membership, at: datetime | None = None) -> Introduction:
+    """Whoever must answer now says no, privately: nobody is told who declined."""
+    now = at or timezone.now()
+    locked = _locked_intro(intro.pk, member, now)
+    waiting_for = (
+        {locked.connector_id}
+        if locked.status == Introduction.Status.AWAITING_CONNECTOR
+        else {
+            m
+            for m, done in (
+                (locked.requester_id, locked.requester_accepted_at),
+                (locked.target_id, locked.target_accepted_at),
+            )
+            if done is None
+        }
+    )
+    if member.pk not in waiting_for:
+        raise PermissionDenied(_("This introduction is not waiting for your answer."), code="not_yours")
+    _close(locked, Introduction.Status.DECLINED, now=now, by=member)
+    return locked
+
+
+@transaction.atomic
+def intro_withdraw(*, intro: Introduction, member: Membership, at: datetime | None = None) -> Introduction:
+    now = at or timezone.now()
+    locked = _locked_intro(intro.pk, member, now)
+    if member.pk != locked.requester_id or locked.proposed:
+        raise PermissionDenied(_("Only the member who asked can withdraw."), code="not_requester")
+    _close(locked, Introduction.Status.WITHDRAWN, now=now, by=member)
+    return locked
+
+
+def intro_expire_due(*, now: datetime | None = None) -> int:
+    """Close every open introduction past its time (a periodic job; pages also show them as closed)."""
+    now = now or timezone.now()
+    count = 0
+    for pk in Introduction.objects.filter(status__in=Introduction.OPEN, expires_at__lte=now).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            intro = Introduction.objects.select_for_update().get(pk=pk)
+            if intro.is_open and intro.expires_at <= now:
+                _close(intro, Introduction.Status.EXPIRED, now=now, by=None)
+                count += 1
+    return count
+
+
+# --- the match cache --------------------------------------------------------------------------------------
+
+
+def _next_version() -> int:
+    # A wall-clock version: bumping never needs to read the row first (no lock, no race on +1).
+    return int(time.time() * 1000) % 2_000_000_000
+
+
+def matches_invalidate(*, circle: Circle | int) -> None:
+    """Mark the circle's matches stale: call it when something the matching reads changes outside cards
+    and ties (meetups, deals …). Cheap; the next read recomputes."""
+    circle_id = circle if isinstance(circle, int) else circle.pk
+    MatchState.objects.update_or_create(circle_id=circle_id, defaults={"version": _next_version()})
+
+
+@transaction.atomic
+def matches_recompute(*, circle: Circle, fingerprint: str) -> MatchState:
+    """Recompute and store every member's matches and the organizer's pairs for one circle."""
+    from .selectors import circle_ranker  # selectors read; this writes what they computed
+
+    state, _created = MatchState.objects.select_for_update().get_or_create(circle=circle)
+    if state.fingerprint == fingerprint and state.computed_at is not None:
+        return state  # another request did it while this one waited for the lock
+    started = time.perf_counter()
+    result = circle_ranker(circle=circle).run()
+    MatchEntry.objects.filter(circle=circle).delete()
+    rows = [
+        _entry(circle, MatchEntry.Kind.MEMBER, rank, m)
+        for matches in result.matches.values()
+        for rank, m in enumerate(matches, start=1)
+    ]
+    rows += [_entry(circle, MatchEntry.Kind.PAIR, rank, m) for rank, m in enumerate(result.pairs, start=1)]
+    MatchEntry.objects.bulk_create(rows, batch_size=500)
+    state.fingerprint = fingerprint
+    state.computed_at = timezone.now()
+    state.seconds = time.perf_counter() - started
+    state.save()
+    return state
+
+
+def matches_fresh(*, circle: Circle) -> MatchState:
+    """Recompute the circle's matches if what they depend on changed since the last time; else nothing."""
+    from .selectors import match_fingerprint
+
+    fingerprint = match_fingerprint(circle=circle)
+    state = MatchState.objects.filter(circle=circle).first()
+    if state is not None and state.fingerprint == fingerprint and state.computed_at is not None:
+        return state
+    return matches_recompute(circle=circle, fingerprint=fingerprint)
+
+
+def _entry(circle: Circle, kind: str, rank: int, m: Any) -> MatchEntry:
+    return MatchEntry(
+        circle=circle,
+        kind=kind,
+        member_id=m.member,
+        other_id=m.other,
+        rank=rank,
+        score=m.score,
+        relevance=m.relevance,
+        trust=m.trust,
+        explanation={
+            "they_offer": [[t.need, t.offer] for t in m.they_offer],
+            "you_offer": [[t.need, t.offer] for t in m.you_offer],
+            "path": list(m.path),
+            "city": m.shared_city,
+            "industries": list(m.shared_industries),
+            "seeks_clients": m.seeks_clients,
+            "you_seek_clients": m.you_seek_clients,
+        },
+    )
+
+
+# --- contacts ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int
+    duplicates: int
+    source: str
+
+
+class ImportRefused(ServiceError):
+    """The file had bad rows: nothing was imported. `errors` lists them."""
+
+    def __init__(self, message: Any, errors: list[contacts_parse.RowError]) -> None:
+        super().__init__(message, code="bad_rows")
+        self.errors = errors
+
+
+ROW_ERROR_TEXT: dict[str, Any] = {
+    "empty": _("no name, email or phone"),
+    "bad_email": _("not an email address"),
+    "bad_phone": _("not a phone number"),
+    "bad_vcard": _("not a readable vCard"),
+    "bad_row": _("more fields than the header has"),
+    "bad_csv": _("broken CSV"),
+    "no_header": _("no name or email column: not a contacts export"),
+    "empty_file": _("no contacts in the file"),
+    "encoding": _("the file is neither UTF-8 nor GB18030 text"),
+}
+
+
+def row_error_text(error: contacts_parse.RowError) -> str:
+    return str(ROW_ERROR_TEXT.get(error.code, error.message))
+
+
+@transaction.atomic
+def contacts_import(*, owner: User, filename: str, data: bytes, at: datetime | None = None) -> ImportResult:
+    """Import an address book (vCard 3.0/4.0 or CSV) into `owner`'s private contacts. All or nothing:
+    any bad row refuses the whole file with one error per row. Contacts already there are skipped."""
+    if not data:
+        raise ServiceError(_("The file is empty."), code="empty_file")
+    if len(data) > CONTACTS_FILE_MAX_BYTES:
+        raise ServiceError(
+            _("The file is too large (at most %(n)d MB).") % {"n": CONTACTS_FILE_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    parsed = contacts_parse.parse(filename, data)
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(contacts_parse.RowError(0, "no contacts", "empty_file"))
+    if parsed.errors:
+        raise ImportRefused(
+            _("Nothing was imported: %(n)d rows could not be read.") % {"n": len(parsed.errors)},
+            parsed.errors,
+        )
+    if len(parsed.rows) > CONTACTS_PER_IMPORT_MAX:
+        raise ServiceError(
+            _("At most %(n)d contacts per file.") % {"n": CONTACTS_PER_IMPORT_MAX}, code="too_many"
+        )
+    now = at or timezone.now()
+    User.objects.select_for_update().filter(pk=owner.pk).first()  # one import per owner at a time
+    existing = set(Contact.objects.filter(owner=owner).values_list("name", "email", "phone"))
+    fresh: list[Contact] = []
+    for row in parsed.rows:
+        key = (row.name, row.email, row.phone)
+        if key in existing:
+            continue
+        existing.add(key)
+        fresh.append(
+            Contact(
+                owner=owner,
+                name=row.name,
+                email=row.email,
+                phone=row.phone,
+                company=row.company,
+                title=row.title,
+                city=row.city,
+                note=row.note,
+                source=parsed.source,
+                created_at=now,
+            )
+        )
+    try:
+        Contact.objects.bulk_create(fresh)
+    except IntegrityError as exc:
+        raise Conflict(_("Another import is running; try again."), code="busy") from exc
+    audit_record(
+        at=at, action="contacts_imported", actor=owner, data={"created": len(fresh), "source": parsed.source}
+    )
+    return ImportResult(created=len(fresh), duplicates=len(parsed.rows) - len(fresh), source=parsed.source)
+
+
+@transaction.atomic
+def contact_nominate(
+    *, nominator: Membership, contact: Contact, member: Membership, reason: str, at: datetime | None = None
+) -> Nomination:
+    """One click: the owner's contact becomes a nomination in the circle, with the overlap as the reason."""
+    if contact.owner_id != nominator.user_id:
+        raise NotFound(_("Contact not found."))
+    nomination = nomination_create(
+        circle=nominator.circle,
+        nominator=nominator,
+        name=contact.name[:64],
+        email=contact.email,
+        phone=contact.phone,
+        relationship=Nomination.Relationship.FRIEND,
+        years_known=0,
+        closeness=3,
+        reason=reason,
+        draft_card={"company": contact.company, "title": contact.title, "city": contact.city},
+        at=at,
+    )
+    Contact.objects.filter(pk=contact.pk).update(nominated_in=nominator.circle)
+    return nomination
+
+
+@transaction.atomic
+def notifications_read(*, user: User, circle: Circle) -> int:
+    return Notification.objects.filter(user=user, circle=circle, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,175 @@
+"""The pure engine: reciprocal symmetry, explanations drawn from both cards, exclusions, the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kindred.circles.taxonomy import INDUSTRIES
+from kindred.circles.text import normalize
+from kindred.matching import linkpred
+from kindred.matching.engine import embed
+from kindred.matching.engine.rank import Person, Ranker, trust_factor
+from kindred.matching.engine.text import CardText, Lexicon, TextIndex
+from kindred.matching.engine.trust import LinkPredictor, TrustGraph, auc_with_ties
+
+LEXICON = Lexicon.from_rows((c, zh, en, syn) for c, zh, en, syn, _p in INDUSTRIES)
+WORDS = [
+    "短视频",
+    "抖音",
+    "PPT",
+    "小程序",
+    "技术团队",
+    "投资",
+    "版权",
+    "直播带货",
+    "客户",
+    "IP授权",
+    "剧本",
+    "配乐",
+]
+CARDS = [
+    CardText(1, offers="三十年收藏，道具顾问，场地", needs="互联网产品，缺技术团队和PPT", need_tags=("PPT",)),
+    CardText(2, offers="路演BP和发布会PPT", needs="文娱行业的长期客户", offer_tags=("PPT",)),
+    CardText(3, offers="小程序开发，技术团队", needs="文娱行业的产品项目"),
+    CardText(4, offers="抖音代运营", needs="优质内容版权", industry_names=("短视频",)),
+    CardText(5, offers="影视版权授权", needs="短视频发行渠道"),
+]
+
+
+def card_text(c: CardText, side: str) -> str:
+    if side == "needs":
+        return normalize(" ".join((c.needs, *c.need_tags)))
+    return normalize(" ".join((c.offers, *c.offer_tags, *c.industry_names)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(WORDS), max_size=4), st.lists(st.sampled_from(WORDS), max_size=4)),
+        min_size=2,
+        max_size=7,
+    )
+)
+def test_reciprocal_score_is_symmetric(cards: list[tuple[list[str], list[str]]]) -> None:
+    index = TextIndex(
+        [CardText(i, offers=" ".join(o), needs=" ".join(n)) for i, (o, n) in enumerate(cards)], LEXICON
+    )
+    for fusion in ("harmonic", "geometric", "arithmetic", "min"):
+        r = index.reciprocal(fusion)
+        assert np.allclose(r, r.T)
+        assert (r >= 0).all() and (r <= 1 + 1e-9).all()
+
+
+def test_explanation_terms_are_on_both_cards() -> None:
+    index = TextIndex(CARDS, LEXICON)
+    by_key = {c.key: c for c in CARDS}
+    seen = 0
+    for a in by_key:
+        for b in by_key:
+            if a == b:
+                continue
+            for t in index.matched_terms(a, b):
+                assert t.need in card_text(by_key[a], "needs")
+                assert t.offer in card_text(by_key[b], "offers")
+                seen += 1
+    assert seen >= 4
+    # A synonym of the same trade meets: 短视频 (needs of 5) ≈ 抖音/短视频 (offers of 4).
+    assert index.matched_terms(5, 4)
+
+
+def test_collector_finds_the_ppt_and_tech_people_and_exclusions_hold() -> None:
+    people = [Person(c.key, city="杭州") for c in CARDS]
+    ranker = Ranker(CARDS, people, [(1, 4, 1.0), (2, 4, 1.0)], LEXICON, excluded=[(1, 5)])
+    result = ranker.run(k=3)
+    top = [m.other for m in result.matches[1]]
+    assert set(top[:2]) == {2, 3}
+    for member, matches in result.matches.items():
+        for m in matches:
+            pair = {member, m.other}
+            assert pair not in ({1, 5}, {1, 4}, {2, 4}), "a tie or excluded pair was suggested"
+    assert all({m.member, m.other} not in ({1, 5}, {1, 4}) for m in result.pairs)
+    path = next(m.path for m in result.matches[1] if m.other == 2)
+    assert path == (1, 4, 2)
+    assert next(m for m in result.matches[1] if m.other == 2).seeks_clients == "客户"
+
+
+def test_diversity_pushes_a_hub_down() -> None:
+    hub = CardText(99, offers=" ".join(WORDS), needs=" ".join(WORDS))
+    cards = [hub] + [CardText(i, offers=WORDS[i % 12], needs=WORDS[(i + 3) % 12]) for i in range(12)]
+    result = Ranker(cards, [], [], LEXICON).run(k=2)
+    hub_scores = [
+        (m.score, m.relevance, m.trust) for ms in result.matches.values() for m in ms if m.other == 99
+    ]
+    assert len(hub_scores) > 2  # on many lists: damped on each
+    for score, relevance, trust in hub_scores:
+        assert score < relevance * float(trust_factor(np.array(trust)))
+
+
+def test_link_predictor_beats_chance_and_matches_the_cli(tmp_path: Path) -> None:
+    import networkx as nx
+
+    edges = sorted((min(a, b), max(a, b)) for a, b in nx.karate_club_graph().edges())
+    train, test = edges[::2] + edges[1::4], edges[3::4]
+    graph = TrustGraph.from_pairs(train)
+    lp = LinkPredictor(graph)
+    assert lp.variant[0] in ("ra", "ra08", "aa")
+    rng = np.random.default_rng(0)
+    known = set(edges)
+    neg = [
+        (a, b)
+        for a, b in (sorted(rng.choice(34, 2, replace=False)) for _ in range(400))
+        if (a, b) not in known
+    ]
+    auc = auc_with_ties(lp.score_pairs(*zip(*test, strict=True)), lp.score_pairs(*zip(*neg, strict=True)))
+    assert auc > 0.6
+    (tmp_path / "train.txt").write_text("".join(f"{a} {b} 1.0\n" for a, b in train))
+    (tmp_path / "pairs.txt").write_text("".join(f"{a} {b}\n" for a, b in test))
+    assert (
+        linkpred.main(
+            [
+                "--train",
+                str(tmp_path / "train.txt"),
+                "--candidates",
+                str(tmp_path / "pairs.txt"),
+                "--out",
+                str(tmp_path / "s.txt"),
+            ]
+        )
+        == 0
+    )
+    written = [float(x) for x in (tmp_path / "s.txt").read_text().split()]
+    assert np.allclose(written, lp.score_pairs(*zip(*test, strict=True)))
+    assert (
+        linkpred.main(
+            ["--train", str(tmp_path / "train.txt"), "--top", "15", "--out", str(tmp_path / "t.txt")]
+        )
+        == 0
+    )
+    top = [tuple(int(x) for x in line.split()[:2]) for line in (tmp_path / "t.txt").read_text().splitlines()]
+    assert len(top) == 15 and not set(top) & set(train)
+    (tmp_path / "bad.txt").write_text("1 x\n")
+    assert (
+        linkpred.main(["--train", str(tmp_path / "bad.txt"), "--top", "3", "--out", str(tmp_path / "b.txt")])
+        == 2
+    )
+
+
+def test_embedding_backend_is_off_by_default_and_loads_a_local_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(embed.ENV, raising=False)
+    assert embed.configured_path() is None
+    with pytest.raises(embed.EmbeddingUnavailable):
+        embed.load(str(tmp_path / "missing"))
+    pytest.importorskip("sentence_transformers")
+    model_dir = Path(__import__("os").environ.get("KINDRED_TEST_EMBEDDING_MODEL", ""))
+    if not model_dir.is_dir():
+        pytest.skip("no local sentence-transformers model (KINDRED_TEST_EMBEDDING_MODEL)")
+    model = embed.load(str(model_dir))
+    s = embed.one_way(model, ["需要PPT"], ["做PPT", "种茶叶"])
+    assert s[0, 0] > s[0, 1]

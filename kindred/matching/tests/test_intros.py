@@ -1,0 +1,154 @@
+"""The introduction state machine, its privacy, expiry and suppression; the matches page and API."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kindred.core.models import AuditEvent
+from kindred.core.services import Conflict, PermissionDenied
+from kindred.matching import selectors, services
+from kindred.matching.models import Introduction, MatchEntry, Notification, SuppressedPair
+from kindred.matching.services import Gone
+from kindred.ties.models import Tie
+
+pytestmark = pytest.mark.django_db
+
+
+def test_request_approve_accept_makes_an_introduced_tie_and_shares_contacts(trio: dict[str, Any]) -> None:
+    a, b, c = trio["a"], trio["b"], trio["c"]
+    intro = services.intro_request(requester=a, target=b, note="想请你做小程序")
+    assert intro.connector_id == c.pk and intro.status == Introduction.Status.AWAITING_CONNECTOR
+    # B does not see the request before the connector approves; nobody sees contacts yet.
+    assert selectors.intros_for(membership=b) == []
+    with pytest.raises(PermissionDenied):
+        services.intro_accept(intro=intro, member=c)
+    services.intro_approve(intro=intro, member=c)
+    view = selectors.intro_get_for_member(membership=b, intro_id=intro.pk)
+    assert view.can_accept and not view.contacts
+    services.intro_accept(intro=intro, member=b)
+    intro.refresh_from_db()
+    assert intro.status == Introduction.Status.ACCEPTED
+    tie = Tie.objects.get(member_low=min(a.pk, b.pk), member_high=max(a.pk, b.pk))
+    assert tie.kind == Tie.Kind.INTRODUCED and tie.status == Tie.Status.CONFIRMED
+    seen_by_b = selectors.intro_get_for_member(membership=b, intro_id=intro.pk).contacts[str(a.pk)]
+    assert seen_by_b == {"email": "a@example.com"}  # the "nobody" WeChat stays hidden
+    assert selectors.intro_get_for_member(membership=c, intro_id=intro.pk).contacts == {}
+    assert Notification.objects.filter(user=a.user, kind="intro_done").exists()
+    with pytest.raises(Conflict):
+        services.intro_request(requester=a, target=b)
+
+
+def test_decline_is_private_and_suppresses_the_pair(trio: dict[str, Any]) -> None:
+    a, b, c = trio["a"], trio["b"], trio["c"]
+    intro = services.intro_request(requester=a, target=b)
+    services.intro_approve(intro=intro, member=c)
+    services.intro_decline(intro=intro, member=b)
+    assert selectors.intro_get_for_member(membership=b, intro_id=intro.pk).status == "declined"
+    for m in (a, c):
+        assert selectors.intro_get_for_member(membership=m, intro_id=intro.pk).status == "closed"
+    assert SuppressedPair.objects.filter(until__gt=timezone.now() + timedelta(days=89)).count() == 1
+    with pytest.raises(Conflict) as exc:
+        services.intro_request(requester=a, target=b)
+    assert exc.value.code == "recent"
+    services.matches_fresh(circle=a.circle)
+    assert not MatchEntry.objects.filter(member=a, other=b).exists()
+    assert not MatchEntry.objects.filter(member=b, other=a).exists()
+
+
+def test_expiry_after_14_days_reads_closed_and_refuses_answers(trio: dict[str, Any]) -> None:
+    a, b, c = trio["a"], trio["b"], trio["c"]
+    then = timezone.now() - timedelta(days=15)
+    intro = services.intro_request(requester=a, target=b, at=then)
+    assert selectors.intro_get_for_member(membership=a, intro_id=intro.pk).status == "closed"
+    with pytest.raises(Gone):
+        services.intro_approve(intro=intro, member=c)
+    intro.refresh_from_db()
+    assert intro.is_open  # a refusal changes nothing; the periodic job closes it
+    assert services.intro_expire_due() == 1
+
+
+def test_expire_due_closes_open_intros(trio: dict[str, Any]) -> None:
+    intro = services.intro_request(
+        requester=trio["a"], target=trio["b"], at=timezone.now() - timedelta(days=20)
+    )
+    assert services.intro_expire_due() == 1
+    intro.refresh_from_db()
+    assert intro.status == Introduction.Status.EXPIRED and SuppressedPair.objects.exists()
+
+
+def test_organizer_proposal_needs_both_parties(trio: dict[str, Any], origin: Any) -> None:
+    a, b = trio["a"], trio["b"]
+    intro = services.intro_propose(organizer=origin, member=a, other=b)
+    services.intro_accept(intro=intro, member=a)
+    intro.refresh_from_db()
+    assert intro.status == Introduction.Status.AWAITING_PARTIES
+    services.intro_accept(intro=intro, member=b)
+    intro.refresh_from_db()
+    assert intro.status == Introduction.Status.ACCEPTED
+    with pytest.raises(PermissionDenied):
+        services.intro_propose(organizer=a, member=b, other=trio["c"])
+
+
+def _api(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_api_only_the_three_people_see_an_intro(trio: dict[str, Any], make_member: Any) -> None:
+    a, b, c = trio["a"], trio["b"], trio["c"]
+    stranger = make_member("stranger", display_name="路人")
+    res = _api(a.user).post(
+        "/api/v1/circles/xinwenyu/intros",
+        json.dumps({"to_member_id": b.pk, "note": "你好"}),
+        content_type="application/json",
+    )
+    assert res.status_code == 201, res.content
+    intro_id = res.json()["id"]
+    before = AuditEvent.objects.count()
+    for user in (stranger.user, b.user):  # b is not asked before the connector approves
+        assert _api(user).post(f"/api/v1/intros/{intro_id}/approve").status_code == 404
+        assert intro_id not in [i["id"] for i in _api(user).get("/api/v1/circles/xinwenyu/intros").json()]
+    assert AuditEvent.objects.count() == before
+    assert _api(c.user).post(f"/api/v1/intros/{intro_id}/approve").json()["status"] == "awaiting_parties"
+    assert _api(b.user).post(f"/api/v1/intros/{intro_id}/accept").json()["status"] == "accepted"
+    bad = _api(a.user).post(
+        "/api/v1/circles/xinwenyu/intros", json.dumps({"to_member_id": 0}), content_type="application/json"
+    )
+    assert bad.status_code == 422
+    again = _api(a.user).post(
+        "/api/v1/circles/xinwenyu/intros", json.dumps({"to_member_id": b.pk}), content_type="application/json"
+    )
+    assert again.status_code == 409 and again.json()["detail"]
+
+
+def test_matches_api_and_page_explain_and_keep_query_counts(
+    trio: dict[str, Any], make_member: Any, django_assert_max_num_queries: Any, client: Client
+) -> None:
+    a = trio["a"]
+    res = _api(a.user).get("/api/v1/circles/xinwenyu/matches")
+    assert res.status_code == 200
+    body = res.json()
+    first = body["matches"][0]
+    assert first["member"]["display_name"] == "宋知行"
+    assert {"need": "小程序", "offer": "小程序"} in first["explanation"]["they_offer"]
+    assert [p["display_name"] for p in first["explanation"]["trust_path"]] == ["沈砚秋", "连接人", "宋知行"]
+    assert body["organizer_pairs"] is None
+    client.force_login(a.user)
+    page = client.get("/c/xinwenyu/matches/")
+    assert page.status_code == 200 and "宋知行" in page.content.decode()
+    with django_assert_max_num_queries(14):  # fresh cache: fingerprint + two reads, whatever the size
+        assert client.get("/c/xinwenyu/matches/").status_code == 200
+    for i in range(25):
+        make_member(f"extra{i}", display_name=f"成员{i}", offers="小程序开发", needs="技术团队")
+    client.get("/c/xinwenyu/matches/")  # recomputed once after the change
+    with django_assert_max_num_queries(14):
+        assert client.get("/c/xinwenyu/matches/").status_code == 200
+    org = _api(a.circle.created_by).get("/api/v1/circles/xinwenyu/matches").json()
+    assert org["organizer_pairs"]

@@ -1,0 +1,222 @@
+"""Matching pages: people you should meet (and the organizer's pairs), introductions, contacts and
+invite suggestions. Every POST redirects back with a message; a refusal shows the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kindred.circles.models import Membership
+from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.core.services import NotFound, PermissionDenied, ServiceError
+
+from . import selectors, services
+from .forms import ContactsImportForm, IntroProposeForm, IntroRequestForm, NominateContactForm
+from .models import Contact
+
+
+def _membership(request: HttpRequest, slug: str) -> Membership:
+    try:
+        return membership_for_circle(user=request.user, slug=slug)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+def _ctx(me: Membership, **extra: Any) -> dict[str, Any]:
+    return {"circle": me.circle, "membership": me, **extra}
+
+
+def _form_error(form: Any) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+@login_required
+@require_GET
+def matches(request: HttpRequest, slug: str) -> HttpResponse:
+    me = _membership(request, slug)
+    state = services.matches_fresh(circle=me.circle)
+    pairs = selectors.organizer_pairs(circle=me.circle) if me.can_review else []
+    return render(
+        request,
+        "matching/matches.html",
+        _ctx(me, matches=selectors.matches_for(membership=me), pairs=pairs, state=state),
+    )
+
+
+@login_required
+@require_GET
+def intros(request: HttpRequest, slug: str) -> HttpResponse:
+    me = _membership(request, slug)
+    notices = selectors.notifications_for(user=request.user, circle=me.circle)
+    response = render(
+        request,
+        "matching/intros.html",
+        _ctx(me, intros=selectors.intros_for(membership=me), notices=notices),
+    )
+    services.notifications_read(user=request.user, circle=me.circle)  # type: ignore[arg-type]
+    return response
+
+
+def _done(request: HttpRequest, slug: str, *, ok: bool, message: str, to: str) -> HttpResponse:
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(to, slug=slug)
+
+
+@login_required
+@require_POST
+def intro_request(request: HttpRequest, slug: str) -> HttpResponse:
+    me = _membership(request, slug)
+    form = IntroRequestForm(request.POST)
+    if not form.is_valid():
+        return _done(request, slug, ok=False, message=_form_error(form), to="matching:matches")
+    try:
+        target = membership_get(circle=me.circle, member_id=form.cleaned_data["to_member_id"])
+        via_id = form.cleaned_data["via_member_id"]
+        via = membership_get(circle=me.circle, member_id=via_id) if via_id else None
+        services.intro_request(requester=me, target=target, via=via, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        return _done(request, slug, ok=False, message=str(exc.message), to="matching:matches")
+    return _done(
+        request, slug, ok=True, message=_("Asked. The connector will look at it first."), to="matching:intros"
+    )
+
+
+@login_required
+@require_POST
+def intro_propose(request: HttpRequest, slug: str) -> HttpResponse:
+    me = _membership(request, slug)
+    if not me.can_review:
+        raise Http404
+    form = IntroProposeForm(request.POST)
+    if not form.is_valid():
+        return _done(request, slug, ok=False, message=_form_error(form), to="matching:matches")
+    try:
+        member = membership_get(circle=me.circle, member_id=form.cleaned_data["member_id"])
+        other = membership_get(circle=me.circle, member_id=form.cleaned_data["other_id"])
+        services.intro_propose(organizer=me, member=member, other=other, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        return _done(request, slug, ok=False, message=str(exc.message), to="matching:matches")
+    return _done(request, slug, ok=True, message=_("Proposed. Both will be asked."), to="matching:intros")
+
+
+def _intro_action(action: Callable[..., Any], done: str) -> Callable[[HttpRequest, str, int], HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, slug: str, intro_id: int) -> HttpResponse:
+        me = _membership(request, slug)
+        try:
+            found = selectors.intro_get_for_member(membership=me, intro_id=intro_id)
+            action(intro=found.intro, member=me)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+        except PermissionDenied as exc:
+            return _done(request, slug, ok=False, message=str(exc.message), to="matching:intros")
+        except ServiceError as exc:
+            return _done(request, slug, ok=False, message=str(exc.message), to="matching:intros")
+        return _done(request, slug, ok=True, message=_(done), to="matching:intros")
+
+    return view
+
+
+intro_approve = _intro_action(services.intro_approve, "Approved.")
+intro_accept = _intro_action(services.intro_accept, "Accepted.")
+intro_decline = _intro_action(services.intro_decline, "Declined. Nobody is told who declined.")
+intro_withdraw = _intro_action(services.intro_withdraw, "Withdrawn.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contacts(request: HttpRequest, slug: str) -> HttpResponse:
+    me = _membership(request, slug)
+    form = ContactsImportForm()
+    errors: list[tuple[int, str]] = []
+    status = 200
+    if request.method == "POST":
+        form = ContactsImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.contacts_import(
+                    owner=request.user,  # type: ignore[arg-type]
+                    filename=upload.name,
+                    data=upload.read(services.CONTACTS_FILE_MAX_BYTES + 1),
+                )
+            except services.ImportRefused as exc:
+                messages.error(request, str(exc.message))
+                errors = [(e.row, services.row_error_text(e)) for e in exc.errors]
+                status = 400
+            except ServiceError as exc:
+                messages.error(request, str(exc.message))
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(n)d contacts (%(d)d already there).")
+                    % {"n": result.created, "d": result.duplicates},
+                )
+                return redirect("matching:contacts", slug=slug)
+        else:
+            status = 400
+    return render(
+        request,
+        "matching/contacts.html",
+        _ctx(me, form=form, errors=errors, contacts=selectors.contacts_of(user=request.user)),
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def invite_suggestions(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    me = _membership(request, slug)
+    try:
+        member = membership_get(circle=me.circle, member_id=member_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    suggestions = selectors.invite_suggestions(owner=request.user, member=member)
+    return render(
+        request, "matching/invite_suggestions.html", _ctx(me, member=member, suggestions=suggestions)
+    )
+
+
+@login_required
+@require_POST
+def contact_nominate(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
+    me = _membership(request, slug)
+    contact = Contact.objects.filter(pk=contact_id, owner=request.user).first()
+    form = NominateContactForm(request.POST)
+    if contact is None:
+        raise Http404
+    if not form.is_valid():
+        return _done(request, slug, ok=False, message=_form_error(form), to="matching:contacts")
+    try:
+        member = membership_get(circle=me.circle, member_id=form.cleaned_data["member_id"])
+        terms = next(
+            (
+                s.terms
+                for s in selectors.invite_suggestions(owner=request.user, member=member)
+                if s.contact.pk == contact.pk
+            ),
+            (),
+        )
+        reason = _("Their business overlaps %(member)s's: %(terms)s.") % {
+            "member": member.card.display_name,
+            "terms": "、".join(terms) or "—",
+        }
+        services.contact_nominate(nominator=me, contact=contact, member=member, reason=reason)
+    except ServiceError as exc:
+        return _done(request, slug, ok=False, message=str(exc.message), to="matching:contacts")
+    return _done(
+        request,
+        slug,
+        ok=True,
+        message=_("Nominated %(name)s.") % {"name": contact.name},
+        to="matching:contacts",
+    )
