@@ -231,7 +231,9 @@ def parse_csv(text: str) -> Parsed:
 
             def get(key: str, values: list[str] = values) -> str:
                 parts = [values[i].strip() for i in columns[key] if i < len(values) and values[i].strip()]
-                return parts[0] if key != "note" else " ".join(parts)
+                if key == "note":
+                    return " ".join(parts)
+                return parts[0] if parts else ""
 
             name = get("name")
             if not name:

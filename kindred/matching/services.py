@@ -88,7 +88,7 @@ def notify(
             with translation.override(settings.LANGUAGE_CODE):
                 text = str(NOTICE_TEXT[kind]) % data
                 send_mail(
-                    str(NOTICE_SUBJECT) % {"text": text}[:200],
+                    (str(NOTICE_SUBJECT) % {"text": text})[:200],
                     f"{text}\n\n{url}\n",
                     None,
                     [user.email],

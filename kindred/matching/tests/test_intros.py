@@ -152,3 +152,14 @@ def test_matches_api_and_page_explain_and_keep_query_counts(
         assert client.get("/c/xinwenyu/matches/").status_code == 200
     org = _api(a.circle.created_by).get("/api/v1/circles/xinwenyu/matches").json()
     assert org["organizer_pairs"]
+
+
+def test_the_connector_is_mailed_after_commit(
+    trio: dict[str, Any], mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    trio["c"].user.email = "conn@example.com"
+    trio["c"].user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.intro_request(requester=trio["a"], target=trio["b"])
+    assert [m.to for m in mailoutbox] == [["conn@example.com"]]
+    assert "沈砚秋" in mailoutbox[0].body
