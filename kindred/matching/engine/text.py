@@ -368,6 +368,8 @@ class TextIndex:
         words: list[str] = []
         for _w, feature in scored:
             word = self.offer_sides[self.row[b]].words[feature]
-            if word not in words and not any(word in w for w in words):
+            if word not in words:
                 words.append(word)
-        return tuple(words[:limit])
+        # 短视 and 视频 beside 短视频: a word inside a longer shared word adds nothing.
+        kept = [w for w in words if not any(w in other and w != other for other in words)]
+        return tuple(kept[:limit])
