@@ -143,7 +143,7 @@ def test_wallet_state_machine(make_member: Callable[..., Membership]) -> None:
                 for m in self.envelopes
                 if not m.refunded and m.remaining_shares and self.now >= m.expires_at
             ]
-            count, fen = envelopes_expire_due(now=self.now)
+            _count, fen = envelopes_expire_due(now=self.now)
             assert fen == sum(m.remaining_fen for m in due)
             for m in due:
                 self._refunded(m)
