@@ -80,6 +80,14 @@ def wallet_account(*, user: User | int) -> Account:
     return account
 
 
+def wallet_account_id(*, user_id: int) -> int:
+    """The id of the user's wallet (created on first use): one plain query on the grab's hot path."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM wallet_account WHERE kind = 'user' AND user_id = %s", [user_id])
+        row = cursor.fetchone()
+    return int(row[0]) if row else wallet_account(user=user_id).pk
+
+
 def external_account(*, provider_name: str) -> Account:
     account = Account.objects.filter(kind=Account.Kind.EXTERNAL, code=provider_name).first()
     if account is None:
@@ -99,6 +107,15 @@ _MOVE_ALL_SQL = (
     " UPDATE wallet_account a SET balance = a.balance + moves.amount FROM moves, locked"
     " WHERE a.id = moves.account_id AND a.id = locked.id"
     " AND (a.balance + moves.amount >= 0 OR a.kind = 'external') RETURNING a.id, a.balance"
+)
+
+
+_BOOK_SQL = (
+    "WITH t AS (INSERT INTO wallet_ledgertransaction (kind, reference, envelope_id, actor_id, created_at)"
+    " VALUES (%s, %s, %s, %s, %s) RETURNING id)"
+    " INSERT INTO wallet_entry (transaction_id, account_id, amount)"
+    " SELECT t.id, m.account_id, m.amount FROM t, unnest(%s::bigint[], %s::bigint[]) AS m(account_id, amount)"
+    " RETURNING transaction_id"
 )
 
 
@@ -136,12 +153,29 @@ def ledger_post(
                     balances[account_id] = row[0]
     if len(balances) != len(legs):
         raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance")
-    txn = LedgerTransaction.objects.create(
-        kind=kind, reference=reference, envelope=envelope, actor=actor, created_at=at
-    )
-    Entry.objects.bulk_create(
-        [Entry(transaction=txn, account_id=account_id, amount=amount) for account_id, amount in legs]
-    )
+    txn = LedgerTransaction(kind=kind, reference=reference, envelope=envelope, actor=actor, created_at=at)
+    if connection.vendor == "postgresql":
+        # The transaction and its entries in one statement.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _BOOK_SQL,
+                [
+                    kind,
+                    reference,
+                    envelope.pk if envelope else None,
+                    actor.pk if actor else None,
+                    at,
+                    [a for a, _m in legs],
+                    [m for _a, m in legs],
+                ],
+            )
+            txn.pk = cursor.fetchone()[0]
+            txn._state.adding, txn._state.db = False, connection.alias
+    else:
+        txn.save(force_insert=True)
+        Entry.objects.bulk_create(
+            [Entry(transaction=txn, account_id=account_id, amount=amount) for account_id, amount in legs]
+        )
     return txn, balances
 
 
@@ -499,6 +533,15 @@ def _grab_refusal(envelope: Envelope, member: Membership, now: datetime) -> Serv
     return None
 
 
+def _greeting_required(circle_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT greeting_rule FROM wallet_circlewalletsettings WHERE circle_id = %s", [circle_id]
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == GreetingRule.REQUIRED
+
+
 def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None = None) -> Share:
     """Grab one share of `envelope` for `member`. Returns the claimed share (amount_fen).
 
@@ -514,12 +557,13 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
         if isinstance(refusal, Gone) and Share.objects.filter(envelope=envelope, claimed_by=member).exists():
             raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
         raise refusal
-    rules = rules_for(circle=envelope.circle_id)
-    if rules.greeting_rule == GreetingRule.REQUIRED and greeting_owed(membership=member, rules=rules):
-        raise PermissionDenied(
-            _("Send your greeting envelope to the circle first."), code="greeting_required"
-        )
-    wallet_id = wallet_account(user=member.user_id).pk
+    if _greeting_required(envelope.circle_id):
+        rules = rules_for(circle=envelope.circle_id)
+        if greeting_owed(membership=member, rules=rules):
+            raise PermissionDenied(
+                _("Send your greeting envelope to the circle first."), code="greeting_required"
+            )
+    wallet_id = wallet_account_id(user_id=member.user_id)
     try:
         return _claim(envelope=envelope, member=member, wallet_id=wallet_id, now=now)
     except IntegrityError as exc:
