@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kindred.matching.engine.trust import LinkPredictor, TrustGraph
@@ -55,9 +55,13 @@ class IdMap:
         return self.index[node]
 
 
-def build(edges: list[tuple[int, int]], seed: int) -> tuple[LinkPredictor, IdMap]:
+def build(edges: list[tuple[int, int]], seed: int, nodes: Iterable[int] = ()) -> tuple[LinkPredictor, IdMap]:
+    """The predictor over the training edges; `nodes` named only by candidate pairs join as nodes without
+    edges (degree 0), as members without ties are in the product."""
     ids = IdMap()
-    for node in sorted({n for pair in edges for n in pair}):  # ids in order: 0..n-1 stay as they are
+    for node in sorted(
+        {n for pair in edges for n in pair} | set(nodes)
+    ):  # ids in order: 0..n-1 stay as they are
         ids.add(node)
     dense = [(ids.index[a], ids.index[b], 1.0) for a, b in edges]
     return LinkPredictor(TrustGraph(len(ids.raw), dense), seed=seed), ids
@@ -77,13 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.top is not None and args.top < 0:
         parser.error("--top must be at least 0")
     try:
-        predictor, ids = build(list(read_pairs(args.train)), args.seed)
+        pairs = list(read_pairs(args.candidates)) if args.candidates is not None else []
+        predictor, ids = build(list(read_pairs(args.train)), args.seed, {n for p in pairs for n in p})
         if args.candidates is not None:
-            pairs = list(read_pairs(args.candidates))
-            # A node the training edges never mention has no neighbours: index -1 scores 0.
             xs = [ids.index.get(a, -1) for a, _b in pairs]
             ys = [ids.index.get(b, -1) for _a, b in pairs]
-            scores = predictor.score_pairs(xs, ys) if pairs else []
+            scores: list[float] = predictor.score_pairs(xs, ys).tolist() if pairs else []
             lines = [f"{s:.17g}" for s in scores]
         else:
             lines = [f"{ids.raw[a]} {ids.raw[b]} {s:.17g}" for a, b, s in predictor.top_new_pairs(args.top)]

@@ -47,7 +47,7 @@ def register_edge_source(source: Callable[[int], Iterable[Edge]]) -> None:
         EDGE_SOURCES.append(source)
 
 
-TIE_KIND_WEIGHT = {
+TIE_KIND_WEIGHT: dict[str, float] = {
     Tie.Kind.SPONSOR: EDGE_WEIGHT_SPONSOR,
     Tie.Kind.INTRODUCED: EDGE_WEIGHT_INTRODUCED,
     Tie.Kind.MET: EDGE_WEIGHT_MET,
@@ -200,8 +200,8 @@ def _views(entries: list[MatchEntry], *, with_member: bool) -> list[MatchView]:
                 other=e.other,
                 member=e.member if with_member else None,
                 path=[(i, names.get(i, "?")) for i in x.get("path", [])],
-                they_offer=[tuple(p) for p in x.get("they_offer", [])],  # type: ignore[misc]
-                you_offer=[tuple(p) for p in x.get("you_offer", [])],  # type: ignore[misc]
+                they_offer=[(p[0], p[1]) for p in x.get("they_offer", [])],
+                you_offer=[(p[0], p[1]) for p in x.get("you_offer", [])],
                 city=x.get("city", ""),
                 industries=x.get("industries", []),
                 seeks_clients=x.get("seeks_clients", ""),

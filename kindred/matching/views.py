@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kindred.circles.models import Membership
@@ -106,7 +107,7 @@ def intro_propose(request: HttpRequest, slug: str) -> HttpResponse:
     return _done(request, slug, ok=True, message=_("Proposed. Both will be asked."), to="matching:intros")
 
 
-def _intro_action(action: Callable[..., Any], done: str) -> Callable[[HttpRequest, str, int], HttpResponse]:
+def _intro_action(action: Callable[..., Any], done: Any) -> Callable[[HttpRequest, str, int], HttpResponse]:
     @login_required
     @require_POST
     def view(request: HttpRequest, slug: str, intro_id: int) -> HttpResponse:
@@ -120,15 +121,15 @@ def _intro_action(action: Callable[..., Any], done: str) -> Callable[[HttpReques
             return _done(request, slug, ok=False, message=str(exc.message), to="matching:intros")
         except ServiceError as exc:
             return _done(request, slug, ok=False, message=str(exc.message), to="matching:intros")
-        return _done(request, slug, ok=True, message=_(done), to="matching:intros")
+        return _done(request, slug, ok=True, message=str(done), to="matching:intros")
 
     return view
 
 
-intro_approve = _intro_action(services.intro_approve, "Approved.")
-intro_accept = _intro_action(services.intro_accept, "Accepted.")
-intro_decline = _intro_action(services.intro_decline, "Declined. Nobody is told who declined.")
-intro_withdraw = _intro_action(services.intro_withdraw, "Withdrawn.")
+intro_approve = _intro_action(services.intro_approve, gettext_lazy("Approved."))
+intro_accept = _intro_action(services.intro_accept, gettext_lazy("Accepted."))
+intro_decline = _intro_action(services.intro_decline, gettext_lazy("Declined. Nobody is told who declined."))
+intro_withdraw = _intro_action(services.intro_withdraw, gettext_lazy("Withdrawn."))
 
 
 @login_required
@@ -190,7 +191,7 @@ def invite_suggestions(request: HttpRequest, slug: str, member_id: int) -> HttpR
 @require_POST
 def contact_nominate(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
     me = _membership(request, slug)
-    contact = Contact.objects.filter(pk=contact_id, owner=request.user).first()
+    contact = Contact.objects.filter(pk=contact_id, owner_id=request.user.pk).first()
     form = NominateContactForm(request.POST)
     if contact is None:
         raise Http404

@@ -160,16 +160,18 @@ class Ranker:
         city = pa.city if pa.city and pa.city == pb.city else ""
         shared = tuple(x for x in pa.industries if x in pb.industries)
         nodes = getattr(path, "nodes", ())
+        they_offer = tuple(self.index.matched_terms(a, b))
+        you_offer = tuple(self.index.matched_terms(b, a))
         return Match(
             member=a,
             other=b,
             score=score,
             relevance=float(relevance[i, j]),
             trust=float(trust[i, j]),
-            they_offer=tuple(self.index.matched_terms(a, b)),
-            you_offer=tuple(self.index.matched_terms(b, a)),
-            seeks_clients=self.index.client_word(b) if self.index.matched_terms(a, b) else "",
-            you_seek_clients=self.index.client_word(a) if self.index.matched_terms(b, a) else "",
+            they_offer=they_offer,
+            you_offer=you_offer,
+            seeks_clients=self.index.client_word(b) if they_offer else "",
+            you_seek_clients=self.index.client_word(a) if you_offer else "",
             path=tuple(self.keys[x] for x in nodes),
             shared_city=city,
             shared_industries=shared,

@@ -101,7 +101,7 @@ def test_collector_finds_the_ppt_and_tech_people_and_exclusions_hold() -> None:
 def test_diversity_pushes_a_hub_down() -> None:
     hub = CardText(99, offers=" ".join(WORDS), needs=" ".join(WORDS))
     cards = [hub] + [CardText(i, offers=WORDS[i % 12], needs=WORDS[(i + 3) % 12]) for i in range(12)]
-    result = Ranker(cards, [], [], LEXICON).run(k=2)
+    result = Ranker(cards, [], [], LEXICON, fusion="harmonic").run(k=2)
     hub_scores = [
         (m.score, m.relevance, m.trust) for ms in result.matches.values() for m in ms if m.other == 99
     ]
