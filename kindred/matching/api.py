@@ -28,8 +28,8 @@ from .schemas import (
     InviteSuggestionOut,
     MatchListOut,
     MatchOut,
-    MemberOut,
     PairOut,
+    MatchPersonOut,
     RowErrorOut,
     TermPairOut,
 )
@@ -39,9 +39,9 @@ IntroId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MemberId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def member_out(m: Membership) -> MemberOut:
+def member_out(m: Membership) -> MatchPersonOut:
     c = m.card
-    return MemberOut(
+    return MatchPersonOut(
         member_id=m.pk, display_name=c.display_name, company=c.company, title=c.title, city=c.city
     )
 
@@ -53,7 +53,8 @@ def _explanation(v: selectors.MatchView) -> ExplanationOut:
         seeks_clients=v.seeks_clients,
         you_seek_clients=v.you_seek_clients,
         trust_path=[
-            MemberOut(member_id=i, display_name=name, company="", title="", city="") for i, name in v.path
+            MatchPersonOut(member_id=i, display_name=name, company="", title="", city="")
+            for i, name in v.path
         ],
         shared_city=v.city,
         shared_industries=v.industries,

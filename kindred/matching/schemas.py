@@ -11,7 +11,7 @@ from .models import INTRO_NOTE_MAX_LENGTH
 MAX_ID = 2**63 - 1
 
 
-class MemberOut(Schema):
+class MatchPersonOut(Schema):
     member_id: int
     display_name: str
     company: str
@@ -29,13 +29,13 @@ class ExplanationOut(Schema):
     you_offer: list[TermPairOut] = Field(..., description="Their needs met by your offers.")
     seeks_clients: str = Field("", description="Their need for clients, which your needs answer.")
     you_seek_clients: str = Field("", description="Your need for clients, which their needs answer.")
-    trust_path: list[MemberOut | None] = Field(..., description="You — … — them; empty when too far.")
+    trust_path: list[MatchPersonOut | None] = Field(..., description="You — … — them; empty when too far.")
     shared_city: str
     shared_industries: list[str]
 
 
 class MatchOut(Schema):
-    member: MemberOut
+    member: MatchPersonOut
     score: float
     relevance: float
     trust: float
@@ -43,8 +43,8 @@ class MatchOut(Schema):
 
 
 class PairOut(Schema):
-    member: MemberOut
-    other: MemberOut
+    member: MatchPersonOut
+    other: MatchPersonOut
     score: float
     explanation: ExplanationOut
 
@@ -67,9 +67,9 @@ class IntroOut(Schema):
     status: str = Field(..., description="As you may know it: a decline by someone else reads 'closed'.")
     status_label: str
     proposed: bool
-    requester: MemberOut
-    target: MemberOut
-    connector: MemberOut
+    requester: MatchPersonOut
+    target: MatchPersonOut
+    connector: MatchPersonOut
     note: str
     created_at: datetime
     expires_at: datetime
