@@ -24,6 +24,8 @@ CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 CHECKIN_CLOSES_AFTER = timedelta(hours=48)
 # Reminders go out once, to everyone going (and the host), when the meetup starts within this window.
 REMINDER_WINDOW = timedelta(hours=24)
+# How often the running server looks for reminders to send (kindred/core/periodic.py).
+REMINDER_SWEEP_SECONDS = 300
 # The personal calendar feed shows meetups from this far back.
 FEED_PAST_DAYS = 90
 FEED_TOKEN_BYTES = 32

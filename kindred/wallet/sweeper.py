@@ -1,42 +1,28 @@
 """The running system's expiry: a daemon thread that refunds expired envelopes every EXPIRY_SWEEP_SECONDS.
 
-`kindred serve` starts it (one per server, whatever the number of workers); each sweep is the same
+`kindred serve` runs it among the periodic jobs (kindred/core/periodic.py), one runner per server; each sweep is the same
 idempotent work as `kindred envelopes expire`, so two servers on one database do no harm.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 
-from django.db import close_old_connections, connection
+from kindred.core import periodic
 
 from .models import EXPIRY_SWEEP_SECONDS
 
-log = logging.getLogger(__name__)
+EXPIRY_JOB = "kindred.wallet.services.envelopes_expire_due"
 
 
 def sweep_once() -> tuple[int, int]:
-    from .services import envelopes_expire_due
-
-    close_old_connections()
-    try:
-        return envelopes_expire_due()
-    finally:
-        connection.close()
-
-
-def _loop(stop: threading.Event, interval: float) -> None:
-    while not stop.is_set():
-        try:
-            sweep_once()
-        except Exception:  # keep sweeping: a failed round is retried at the next one
-            log.exception("envelope expiry sweep failed")
-        stop.wait(interval)
+    result: tuple[int, int] = periodic.run_once(
+        periodic.Job("envelopes-expire", EXPIRY_SWEEP_SECONDS, EXPIRY_JOB)
+    )
+    return result
 
 
 def start_expiry_sweeper(interval: float = EXPIRY_SWEEP_SECONDS) -> threading.Event:
-    """Start the sweeper thread; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=_loop, args=(stop, interval), name="envelope-expiry", daemon=True).start()
-    return stop
+    """Start a runner with the expiry job alone; set the returned event to stop it. (`kindred serve` runs
+    it among the other periodic jobs: kindred/core/periodic.py.)"""
+    return periodic.start([periodic.Job("envelopes-expire", interval, EXPIRY_JOB)], tick=min(interval, 1.0))

@@ -65,12 +65,11 @@ class Command(BaseCommand):
             f"({options['workers']} worker{'s' if options['workers'] > 1 else ''}); Ctrl-C stops it."
         )
         self.stdout.flush()
-        # --- wallet hook: refund expired red envelopes while the server runs (a daemon thread in this
-        # process, whatever the number of workers; see kindred/wallet/sweeper.py) ---
-        from kindred.wallet.sweeper import start_expiry_sweeper
+        # The timed work of the domains (envelope refunds, meetup reminders, overdue introductions): one
+        # thread in this process, whatever the number of workers (kindred/core/periodic.py).
+        from kindred.core import periodic
 
-        start_expiry_sweeper()
-        # --- end of the wallet hook ---
+        periodic.start()
         # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
         uvicorn.run(
             ASGI_APP,
