@@ -28,8 +28,8 @@ from .schemas import (
     InviteSuggestionOut,
     MatchListOut,
     MatchOut,
-    PairOut,
     MatchPersonOut,
+    PairOut,
     RowErrorOut,
     TermPairOut,
 )

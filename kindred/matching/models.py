@@ -21,8 +21,8 @@ MATCH_LIST_LIMIT = 10
 EDGE_WEIGHT_TIE = 1.0  # a confirmed tie the members declared
 EDGE_WEIGHT_SPONSOR = 1.0  # one invited the other into the circle
 EDGE_WEIGHT_INTRODUCED = 0.6  # they met through an introduction here
-EDGE_WEIGHT_MET = 0.8  # met offline at a circle meetup (meetups app, when it reports edges)
-EDGE_WEIGHT_DEAL = 1.0  # closed a deal together (deals app, when it reports edges)
+EDGE_WEIGHT_MET = 0.8  # met offline at a circle meetup (Tie.met_offline_at, set by the meetups app)
+EDGE_WEIGHT_DEAL = 1.0  # a confirmed deal together (Tie.deal_at, set by the deals app)
 
 
 class Introduction(models.Model):

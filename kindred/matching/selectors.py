@@ -6,7 +6,7 @@ cards) plus one for the names on the trust paths.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from .engine import embed
 from .engine.rank import Person, Ranker
 from .engine.text import CardText, Lexicon, TextIndex
 from .models import (
+    EDGE_WEIGHT_DEAL,
     EDGE_WEIGHT_INTRODUCED,
     EDGE_WEIGHT_MET,
     EDGE_WEIGHT_SPONSOR,
@@ -39,14 +40,6 @@ from .models import (
 Edge = tuple[int, int, float]
 # Other apps (meetups: met offline, deals: closed a deal) register a function circle_id → weighted edges
 # between membership ids; they call services.matches_invalidate when those change.
-EDGE_SOURCES: list[Callable[[int], Iterable[Edge]]] = []
-
-
-def register_edge_source(source: Callable[[int], Iterable[Edge]]) -> None:
-    if source not in EDGE_SOURCES:
-        EDGE_SOURCES.append(source)
-
-
 TIE_KIND_WEIGHT: dict[str, float] = {
     Tie.Kind.SPONSOR: EDGE_WEIGHT_SPONSOR,
     Tie.Kind.INTRODUCED: EDGE_WEIGHT_INTRODUCED,
@@ -54,15 +47,27 @@ TIE_KIND_WEIGHT: dict[str, float] = {
 }
 
 
+def _tie_weight(kind: str, *, met_offline: bool, deal: bool) -> float:
+    """A tie's weight: its kind's, strengthened by having met offline at a circle meetup (met ties are
+    created with that kind) and by a confirmed deal together."""
+    weight = TIE_KIND_WEIGHT.get(kind, EDGE_WEIGHT_TIE)
+    if met_offline and kind != Tie.Kind.MET:
+        weight += EDGE_WEIGHT_MET
+    if deal:
+        weight += EDGE_WEIGHT_DEAL
+    return weight
+
+
 def trust_edges(*, circle_id: int, extra: Iterable[Edge] = ()) -> list[Edge]:
     """Every weighted edge of the circle's trust graph: confirmed ties (sponsor and introduced ties
-    weighted by kind), whatever the registered sources report, and `extra`."""
+    weighted by kind, strengthened by meetups and deals) and `extra`."""
     rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED).values_list(
-        "member_low_id", "member_high_id", "kind"
+        "member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at"
     )
-    edges = [(a, b, TIE_KIND_WEIGHT.get(kind, EDGE_WEIGHT_TIE)) for a, b, kind in rows]
-    for source in EDGE_SOURCES:
-        edges.extend(source(circle_id))
+    edges = [
+        (a, b, _tie_weight(kind, met_offline=met is not None, deal=deal is not None))
+        for a, b, kind, met, deal in rows
+    ]
     edges.extend(extra)
     return edges
 
@@ -153,7 +158,9 @@ def match_fingerprint(*, circle: Circle) -> str:
     cards = MemberCard.objects.filter(
         membership__circle=circle, membership__status=Membership.Status.ACTIVE
     ).aggregate(n=Count("id"), changed=Max("updated_at"), newest=Max("membership_id"))
-    ties = Tie.objects.filter(circle=circle).aggregate(n=Count("id"), confirmed=Max("confirmed_at"))
+    ties = Tie.objects.filter(circle=circle).aggregate(
+        n=Count("id"), confirmed=Max("confirmed_at"), met=Max("met_offline_at"), deal=Max("deal_at")
+    )
     state = MatchState.objects.filter(circle=circle).values_list("version", flat=True).first() or 0
     lapsed = SuppressedPair.objects.filter(circle=circle, until__lte=now).count()
     expired = Introduction.objects.filter(
@@ -165,6 +172,8 @@ def match_fingerprint(*, circle: Circle) -> str:
         cards["newest"],
         ties["n"],
         ties["confirmed"],
+        ties["met"],
+        ties["deal"],
         state,
         lapsed,
         expired,
