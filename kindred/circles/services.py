@@ -26,6 +26,7 @@ from .models import (
     MemberCard,
     Membership,
 )
+from .signals import member_joined
 
 CARD_TEXT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
 CARD_CONTACT_FIELDS = (
@@ -294,6 +295,8 @@ def membership_create(
         target=membership,
         data={"sponsor": sponsor.pk if sponsor else None, "role": role},
     )
+    if joined_at is None and sponsor is not None:
+        transaction.on_commit(lambda: member_joined.send(sender=Membership, membership=membership))
     return membership
 
 

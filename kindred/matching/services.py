@@ -99,6 +99,34 @@ def notify(
     return notice
 
 
+@transaction.atomic
+def growth_suggest_on_join(*, membership: Membership) -> list[Notification]:
+    """Someone joined: tell each reviewer of the circle (organizer and admins) who imported contacts how many
+    of their own contacts work in the same trades as the newcomer (the organizer pulls in friends whose
+    business overlaps a newcomer's). The suggestions themselves are listed on the member's page."""
+    from .selectors import invite_suggestions
+
+    reviewers = Membership.objects.select_related("user").filter(
+        circle_id=membership.circle_id,
+        status=Membership.Status.ACTIVE,
+        role__in=(Membership.Role.ORGANIZER, Membership.Role.ADMIN),
+        user_id__in=Contact.objects.values("owner_id"),
+    )
+    notices = []
+    for reviewer in reviewers:
+        found = invite_suggestions(owner=reviewer.user, member=membership)
+        if found:
+            notices.append(
+                notify(
+                    user=reviewer.user,
+                    circle=membership.circle,
+                    kind="growth",
+                    data={"count": len(found), "member": membership.card.display_name},
+                )
+            )
+    return notices
+
+
 def _name(m: Membership) -> str:
     return m.card.display_name
 
