@@ -33,6 +33,8 @@ ENTRIES_PAGE_SIZE = 20
 ENVELOPES_PAGE_SIZE = 20
 EXPIRY_SWEEP_SECONDS = 30  # the running server refunds expired envelopes at least this often
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
+# On PostgreSQL a grab runs as one database function (migration 0003); False: the ORM path, as on SQLite.
+GRAB_IN_DATABASE = True
 PROVIDER_REFERENCE_MAX_LENGTH = 128
 
 
@@ -224,7 +226,16 @@ class Share(models.Model):
                 name="share_claimed_xor_refunded",
             ),
         ]
-        indexes = [models.Index(fields=["claimed_by", "-claimed_at"], name="share_member_recent")]
+        indexes = [
+            models.Index(fields=["claimed_by", "-claimed_at"], name="share_member_recent"),
+            # The free shares of an envelope in position order: a grab's claim finds the first one
+            # without stepping over the claimed ones.
+            models.Index(
+                fields=["envelope", "position"],
+                condition=Q(claimed_by__isnull=True, refunded=False),
+                name="share_free",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"share#{self.pk}"

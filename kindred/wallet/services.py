@@ -15,10 +15,12 @@ IMMEDIATE (one writer at a time), so the same code is safe there without row loc
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -63,8 +65,6 @@ class IdempotencyMismatch(ServiceError):
 
 
 def provider() -> PaymentProvider:
-    from django.conf import settings
-
     return get_provider(getattr(settings, "WALLET_PAYMENT_PROVIDER", "simulated"))
 
 
@@ -557,18 +557,66 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
         if isinstance(refusal, Gone) and Share.objects.filter(envelope=envelope, claimed_by=member).exists():
             raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
         raise refusal
+    if connection.vendor == "postgresql" and limit("GRAB_IN_DATABASE"):
+        return _grab_in_database(envelope=envelope, member=member, now=now)
     if _greeting_required(envelope.circle_id):
         rules = rules_for(circle=envelope.circle_id)
         if greeting_owed(membership=member, rules=rules):
-            raise PermissionDenied(
-                _("Send your greeting envelope to the circle first."), code="greeting_required"
-            )
+            raise _grab_refused("greeting_required")
     wallet_id = wallet_account_id(user_id=member.user_id)
     try:
         return _claim(envelope=envelope, member=member, wallet_id=wallet_id, now=now)
     except IntegrityError as exc:
         # Two grabs of the same member at once: the UNIQUE (envelope, member) refused the second.
-        raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed") from exc
+        raise _grab_refused("already_grabbed") from exc
+
+
+def _grab_refused(outcome: str) -> ServiceError:
+    """The refusal for an outcome of the database grab: the same as the ORM path's."""
+    if outcome == "greeting_required":
+        return PermissionDenied(
+            _("Send your greeting envelope to the circle first."), code="greeting_required"
+        )
+    if outcome == "already_grabbed":
+        return Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
+    if outcome == "expired":
+        return Gone(_("This red envelope has expired."), code="envelope_expired")
+    if outcome == "empty":
+        return Gone(_("Too late: every share has been grabbed."), code="envelope_empty")
+    return NotFound(_("Red envelope not found."))
+
+
+def _grab_in_database(*, envelope: Envelope, member: Membership, now: datetime) -> Share:
+    """The grab on PostgreSQL in one round trip: `wallet_envelope_grab` (migration 0003) checks the
+    greeting rule, claims the share, moves the money, finishes the envelope and writes the audit row, in
+    one statement (its own transaction, or a savepoint inside the caller's)."""
+    try:
+        savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with savepoint, connection.cursor() as cursor:
+            cursor.execute(_GRAB_SQL, [envelope.pk, member.pk, now])
+            outcome, share_id, amount, luckiest_id = cursor.fetchone()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint == "share_one_per_member":
+            # Two grabs of the same member at once: the UNIQUE (envelope, member) refused the second.
+            raise _grab_refused("already_grabbed") from exc
+        if constraint == "account_balance_not_negative":
+            raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance") from exc
+        raise
+    if outcome != "ok":
+        raise _grab_refused(outcome)
+    if luckiest_id is not None:
+        envelope.status, envelope.finished_at, envelope.luckiest_id = (
+            Envelope.Status.FINISHED,
+            now,
+            luckiest_id,
+        )
+    return Share(
+        pk=share_id, envelope=envelope, amount_fen=amount, claimed_by=member, claimed_at=now, refunded=False
+    )
+
+
+_GRAB_SQL = "SELECT outcome, share_id, amount, luckiest_id FROM wallet_envelope_grab(%s, %s, %s)"
 
 
 @transaction.atomic
@@ -580,14 +628,12 @@ def _claim(*, envelope: Envelope, member: Membership, wallet_id: int, now: datet
         row = cursor.fetchone()
     if row is None:
         if not Membership.objects.filter(pk=member.pk, status=Membership.Status.ACTIVE).exists():
-            raise NotFound(_("Red envelope not found."))
+            raise _grab_refused("not_member")
         if Share.objects.filter(envelope=envelope, claimed_by=member).exists():
-            raise Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
+            raise _grab_refused("already_grabbed")
         # Every share is claimed, refunded, or being claimed right now by someone else.
         status = Envelope.objects.filter(pk=envelope.pk).values_list("status", flat=True).first()
-        if status == Envelope.Status.EXPIRED:
-            raise Gone(_("This red envelope has expired."), code="envelope_expired")
-        raise Gone(_("Too late: every share has been grabbed."), code="envelope_empty")
+        raise _grab_refused("expired" if status == Envelope.Status.EXPIRED else "empty")
     share_id, amount = row
     _txn, balances = ledger_post(
         kind=LedgerTransaction.Kind.ENVELOPE_GRAB,
