@@ -112,7 +112,8 @@ class LedgerTransaction(models.Model):
 
 class Entry(models.Model):
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by entry_account_recent (account, -id): no separate foreign-key index to write on every entry.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount = models.BigIntegerField()  # fen; + into the account, - out of it
 
     class Meta:
@@ -200,11 +201,18 @@ class Envelope(models.Model):
 class Share(models.Model):
     """One pre-cut share of an envelope: claimed by exactly one member, or refunded, or still waiting."""
 
-    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="shares")
+    # Both foreign keys lead a composite index below (share_position_uniq, share_member_recent): no
+    # separate foreign-key indexes to update on every grab.
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="shares", db_index=False)
     position = models.PositiveIntegerField()
     amount_fen = models.BigIntegerField()
     claimed_by = models.ForeignKey(
-        "circles.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="envelope_shares"
+        "circles.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="envelope_shares",
+        db_index=False,
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     refunded = models.BooleanField(default=False)
