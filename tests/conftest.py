@@ -6,8 +6,11 @@ these tests build their data the same way the app tests do: through the services
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -26,7 +29,31 @@ from kindred.conftest import (  # noqa: F401  (fixtures, found by pytest through
 from kindred.invitations.models import Nomination
 from kindred.invitations.services import nomination_create
 
-__all__ = ["PASSWORD", "Seeded"]
+__all__ = ["CHROMIUM", "PASSWORD", "Seeded"]
+
+# Debian's Chromium, driven by Playwright in the browser tests; never a downloaded browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
+    # running loop unless told this is a test harness.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @dataclass

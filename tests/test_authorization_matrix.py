@@ -35,6 +35,7 @@ from kindred.core.models import AuditEvent
 from kindred.invitations.models import Invitation, Nomination
 from kindred.invitations.services import nomination_approve, nomination_create
 from kindred.ties.models import Tie
+from kindred.ties.selectors import tie_neighbors
 from kindred.ties.services import tie_declare
 from tests.authz import (
     MEMBERS,
@@ -251,6 +252,11 @@ def world(
     )
     for module in APP_MODULES:
         world.extra.update(module.setup(world))
+    # The apps' objects must not make the plain member a tie of the card's owner (ties see more of a card).
+    neighbors = tie_neighbors(circle_id=circle.pk, member_ids=[member.pk])
+    assert target.pk not in neighbors.get(member.pk, set()), (
+        "an app's setup tied the member to the card owner"
+    )
     return world
 
 

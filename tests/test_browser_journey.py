@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +26,11 @@ from kindred.circles.models import Circle, Membership
 from kindred.circles.services import membership_create
 from kindred.ties.services import tie_record_sponsor
 
-from .conftest import PASSWORD
+from .conftest import CHROMIUM, PASSWORD
 
 # serialized_rollback: the flush after each test would otherwise wipe the rows of data migrations (industries).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = os.environ.get("KINDRED_SCREENSHOTS", "") not in ("", "0")
@@ -53,19 +43,6 @@ if not CHROMIUM.exists():
             reason="no /usr/bin/chromium: install Debian's browser with `apt-get install chromium`"
         )
     )
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
-    # running loop unless told this is a test harness.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Person:

@@ -21,7 +21,8 @@ from icalendar import Calendar
 from kindred.circles.models import Circle, Membership
 from kindred.ties.models import Tie
 
-from .test_browser_journey import CHROMIUM, Person, chromium  # noqa: F401  (the session's browser fixture)
+from .conftest import CHROMIUM
+from .test_browser_journey import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 if not CHROMIUM.exists():
@@ -31,7 +32,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_trip_to_dinner_to_met_offline_tie(
-    chromium: Any,  # noqa: F811
+    chromium: Any,
     live_server: Any,
     circle: Circle,
     origin: Membership,

@@ -1,6 +1,7 @@
 """The deals routes in the authorization matrix (tests/test_authorization_matrix.py).
 
-Two deals between the plain member and the card owner (`target`): one counted, whose private amount only
+Two deals between the plain member and the sponsor (not the card owner `target`: a counted deal makes a
+tie, and the matrix's member must stay no tie of the card's owner): one counted, whose private amount only
 the member (a party) may see; one still waiting for the member's confirmation, which nobody else may even
 see. The organizer is no party: the amounts stay hidden from them too."""
 
@@ -43,10 +44,10 @@ API = {
 
 
 def setup(world: Any) -> dict[str, Any]:
-    member, target = world.members["member"], world.target
+    member, sponsor = world.members["member"], world.sponsor
     counted = deal_create(
         circle=world.circle,
-        creator=target,
+        creator=sponsor,
         kind=Deal.Kind.INVESTMENT,
         title="已确认的投资",
         party_ids=[member.pk],
@@ -56,7 +57,7 @@ def setup(world: Any) -> dict[str, Any]:
     deal_confirm(deal=counted, member=member)
     pending = deal_create(
         circle=world.circle,
-        creator=target,
+        creator=sponsor,
         kind=Deal.Kind.JOINT_VENTURE,
         title=PENDING_TITLE,
         party_ids=[member.pk],
