@@ -64,7 +64,7 @@ gates: install lint typecheck
 		ALLOWED_HOSTS=kindred.example $(BIN)/kindred check --deploy --fail-level WARNING
 
 pytest: install
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n auto $(PYTEST_ARGS)
 
 test: gates pytest
 
