@@ -297,15 +297,20 @@ def test_kill_9_during_grabs_and_topups_loses_nothing_acknowledged(
 def test_the_servers_sweeper_refunds_an_expired_envelope(
     crowd: Callable[[int], list[Membership]], send: Callable[..., Envelope]
 ) -> None:
-    """What `kindred serve` starts: a thread that refunds expired envelopes on its own (here every 0.1 s)."""
-    from kindred.wallet.sweeper import start_expiry_sweeper
+    """What `kindred serve` starts: the periodic runner's envelope job refunds expired envelopes on its own
+    (here every 0.1 s instead of every EXPIRY_SWEEP_SECONDS)."""
+    from dataclasses import replace
+
+    from kindred.core import periodic
+
+    job = next(j for j in periodic.default_jobs() if j.name == "envelopes-expire")
 
     sender, _member = crowd(2)
     env = send(sender, 700, 2)
     Envelope.objects.filter(pk=env.pk).update(
         created_at=env.created_at - timedelta(days=2), expires_at=env.expires_at - timedelta(days=2)
     )
-    stop = start_expiry_sweeper(interval=0.1)
+    stop = periodic.start([replace(job, every=0.1)], tick=0.1)
     try:
         deadline = time.monotonic() + 30
         while Envelope.objects.get(pk=env.pk).status == Envelope.Status.OPEN and time.monotonic() < deadline:
