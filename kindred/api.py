@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import SessionAuth
 
-from kindred.accounts.api import BearerTokenAuth
+from kindred.accounts.api import BearerTokenAuth, SessionCookieAuth
 from kindred.accounts.api import router as accounts_router
 from kindred.circles.api import router as circles_router
 from kindred.core.services import ServiceError
@@ -27,7 +26,7 @@ api = NinjaAPI(
     version="1",
     description="Kindred (同类): trusted business circles. Authenticate with `Authorization: Bearer <token>` "
     "(POST /api/v1/auth/token) or a browser session with its CSRF token.",
-    auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
+    auth=[BearerTokenAuth(), SessionCookieAuth()],
     urls_namespace="api",
 )
 

@@ -13,9 +13,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
-from ninja.security import SessionAuth
 
-from kindred.accounts.api import BearerTokenAuth
+from kindred.accounts.api import BearerTokenAuth, SessionCookieAuth
 from kindred.accounts.services import token_create
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle
@@ -230,7 +229,7 @@ def _anonymous(request: HttpRequest) -> str:
 @router.post(
     "/invitations/{code}/accept",
     response={201: AcceptedOut, **ERRORS},
-    auth=[BearerTokenAuth(), SessionAuth(csrf=True), _anonymous],
+    auth=[BearerTokenAuth(), SessionCookieAuth(), _anonymous],
     summary="Accept an invitation: anonymously with username and password, or with your own account",
 )
 def invitation_accept(request: HttpRequest, code: str, payload: AcceptIn) -> Status[dict[str, Any]]:
