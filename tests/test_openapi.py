@@ -11,6 +11,7 @@ generated requests reach the services instead of stopping at a 404.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,3 +132,19 @@ def test_openapi_document_lists_the_issue_operations(client: Any, db: None) -> N
         ("GET", "/api/v1/circles/{slug}/tree"),
     }
     assert required <= published, sorted(required - published)
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicates, f"duplicate keys {duplicates} in an object with keys {keys}"
+    return dict(pairs)
+
+
+def test_openapi_document_has_no_duplicate_keys(client: Any, db: None) -> None:
+    """Swagger UI refuses a document with a key twice (an int and a str status both serialize to "200")."""
+    response = client.get(OPENAPI_PATH)
+    assert response.status_code == 200
+    doc = json.loads(response.content, object_pairs_hook=_refuse_duplicate_keys)
+    ics = doc["paths"]["/api/v1/meetups/{meetup_id}/ics"]["get"]["responses"]["200"]
+    assert "text/calendar" in ics["content"]

@@ -206,7 +206,8 @@ def checkin(request: HttpRequest, meetup_id: Id, payload: CheckinIn) -> RsvpOut:
     "/meetups/{meetup_id}/ics",
     response={200: None, **ERRORS},
     summary="The meetup as an iCalendar file",
-    openapi_extra={"responses": {"200": {"description": "text/calendar", "content": {"text/calendar": {}}}}},
+    # The int status, as in `response=`: a str "200" here was a second "200" key in openapi.json.
+    openapi_extra={"responses": {200: {"description": "text/calendar", "content": {"text/calendar": {}}}}},
 )
 def meetup_ics(request: HttpRequest, meetup_id: Id) -> HttpResponse:
     meetup, _me = selectors.meetup_for_user(user=request.user, meetup_id=meetup_id)
