@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.text import LineField, TextField
+
 from .models import (
     CARD_TAGS_MAX,
     CARD_TEXT_MAX_LENGTH,
@@ -46,10 +48,11 @@ class IndustryMultipleChoiceField(forms.ModelMultipleChoiceField):
         return industry_label(obj)
 
 
-class TagsField(forms.CharField):
+class TagsField(TextField):
     """Tags typed as one line, separated by commas (，、 work too)."""
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput)
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", _("Separate tags with commas."))
         super().__init__(max_length=CARD_TAGS_MAX * (TAG_MAX_LENGTH + 2), **kwargs)
@@ -64,15 +67,20 @@ class TagsField(forms.CharField):
         return tags
 
 
+# The text rule of kindred.core.text for the model forms' text fields.
+CIRCLE_TEXT_CLASSES = {"name": LineField, "description": TextField, "values_statement": TextField}
+
+
 class CircleCreateForm(forms.ModelForm):
     theme = IndustryChoiceField(
         queryset=Industry.objects.filter(circle__isnull=True), required=False, label=_("theme")
     )
-    display_name = forms.CharField(label=_("Your name in this circle"), max_length=64, required=False)
+    display_name = LineField(label=_("Your name in this circle"), max_length=64, required=False)
 
     class Meta:
         model = Circle
         fields = ["name", "slug", "theme", "description", "values_statement", *RULE_FIELDS]
+        field_classes = CIRCLE_TEXT_CLASSES
         help_texts = {
             "slug": _("The circle's address: Latin letters, digits and hyphens, e.g. xinwenyu."),
             "values_statement": _("Shown as the circle's banner: what the members share."),
@@ -83,12 +91,13 @@ class CircleSettingsForm(forms.ModelForm):
     class Meta:
         model = Circle
         fields = ["name", "description", "values_statement", *RULE_FIELDS]
+        field_classes = CIRCLE_TEXT_CLASSES
 
 
 class IndustryAddForm(forms.Form):
-    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=INDUSTRY_NAME_MAX_LENGTH)
-    name_en = forms.CharField(label=_("Name (English)"), max_length=INDUSTRY_NAME_MAX_LENGTH, required=False)
-    synonyms = forms.CharField(label=_("Synonyms"), max_length=255, required=False)
+    name_zh = LineField(label=_("Name (Chinese)"), max_length=INDUSTRY_NAME_MAX_LENGTH)
+    name_en = LineField(label=_("Name (English)"), max_length=INDUSTRY_NAME_MAX_LENGTH, required=False)
+    synonyms = LineField(label=_("Synonyms"), max_length=255, required=False)
     parent = IndustryChoiceField(
         queryset=Industry.objects.filter(circle__isnull=True, parent__isnull=True),
         required=False,
@@ -97,6 +106,9 @@ class IndustryAddForm(forms.Form):
 
 
 class CardForm(forms.ModelForm):
+    """The member's own card. Everything it shows is what it saves: industries and tags start as the card
+    has them, so a form saved unchanged changes nothing."""
+
     industries = IndustryMultipleChoiceField(
         queryset=Industry.objects.none(),
         required=False,
@@ -109,6 +121,10 @@ class CardForm(forms.ModelForm):
     class Meta:
         model = MemberCard
         fields = [*CARD_TEXT_FIELDS, *CARD_CONTACT_FIELDS]
+        field_classes = {
+            **dict.fromkeys(("display_name", "company", "title", "city", "wechat", "phone"), LineField),
+            **dict.fromkeys(("offers", "needs", "bio", "values"), TextField),
+        }
         labels = {
             "wechat_visibility": _("Who sees my WeChat ID"),
             "phone_visibility": _("Who sees my phone"),
@@ -122,14 +138,18 @@ class CardForm(forms.ModelForm):
         field.queryset = Industry.objects.filter(Q(circle__isnull=True) | Q(circle=circle)).order_by(
             "circle_id", "position", "code"
         )
+        card = self.instance
+        if card.pk:
+            self.initial.setdefault("industries", [i.pk for i in card.industries.all()])
+            tags = list(card.tags.values_list("kind", "name"))
+            for kind, name in (("offer", "offer_tags"), ("need", "need_tags")):
+                self.initial.setdefault(name, ", ".join(n for k, n in tags if k == kind))
         for name in ("offers", "needs", "bio", "values"):
             self.fields[name].widget.attrs["rows"] = 3
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Private note"), max_length=CARD_TEXT_MAX_LENGTH, required=False, widget=forms.Textarea
-    )
+    note = TextField(label=_("Private note"), max_length=CARD_TEXT_MAX_LENGTH, required=False)
 
 
 class RoleForm(forms.Form):
@@ -139,12 +159,12 @@ class RoleForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=CARD_TEXT_MAX_LENGTH, widget=forms.Textarea)
+    reason = TextField(label=_("Reason"), max_length=CARD_TEXT_MAX_LENGTH)
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    city = forms.CharField(label=_("city"), max_length=64, required=False)
-    industry = forms.CharField(label=_("industry"), max_length=64, required=False)
-    tag = forms.CharField(label=_("tag"), max_length=32, required=False)
+    q = LineField(label=_("Search"), max_length=100, required=False)
+    city = LineField(label=_("city"), max_length=64, required=False)
+    industry = LineField(label=_("industry"), max_length=64, required=False)
+    tag = LineField(label=_("tag"), max_length=32, required=False)
     page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False)

@@ -204,11 +204,7 @@ def member_action(request: HttpRequest, membership: Membership, member_id: int, 
 @circle_view
 def card_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
     card = membership.card
-    initial = {
-        "offer_tags": ", ".join(card.tags.filter(kind="offer").values_list("name", flat=True)),
-        "need_tags": ", ".join(card.tags.filter(kind="need").values_list("name", flat=True)),
-    }
-    form = CardForm(request.POST or None, instance=card, initial=initial, circle=membership.circle)
+    form = CardForm(request.POST or None, instance=card, circle=membership.circle)
     if request.method == "POST":
 
         def action() -> None:

@@ -225,6 +225,16 @@ def nomination_create(
     return nomination
 
 
+def _refuse_own_nominee(nomination: Nomination, reviewer: Membership) -> None:
+    """Nobody reviews their own nominee: another reviewer decides (a direct invitation is no nomination to
+    review: it is approved as it is made)."""
+    if nomination.nominator_id == reviewer.pk:
+        raise PermissionDenied(
+            _("You nominated this person: another reviewer must decide. You may withdraw the nomination."),
+            code="own_nominee",
+        )
+
+
 def _lock_pending(nomination: Nomination) -> Nomination:
     locked = (
         Nomination.objects.select_for_update(of=("self",))
@@ -311,6 +321,7 @@ def nomination_approve(
     """Approve: a single-use invitation link, valid for the circle's invitation lifetime. Returns the raw code."""
     _require_reviewer(reviewer, nomination.circle_id)
     locked = _lock_pending(nomination)
+    _refuse_own_nominee(locked, reviewer)
     if not locked.nominator.is_active:
         raise ServiceError(_("The nominator is no longer a member of the circle."))
     _refuse_existing(locked.circle, locked.email, pending_too=False)
@@ -332,6 +343,7 @@ def nomination_reject(
     _require_reviewer(reviewer, nomination.circle_id)
     reason = _clean_text(reason, label=gettext("Reason"), max_length=REASON_MAX_LENGTH, required=True)
     locked = _lock_pending(nomination)
+    _refuse_own_nominee(locked, reviewer)
     locked.status = Nomination.Status.REJECTED
     locked.reviewed_by = reviewer.user
     locked.reviewed_at = at or timezone.now()
