@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+
+from kindred.core.text import OneLine, Verbatim
 
 from .models import TOKEN_NAME_MAX_LENGTH
 
@@ -12,9 +15,12 @@ PASSWORD_MAX_LENGTH = 4096
 
 
 class TokenIn(Schema):
-    username: str = Field(..., min_length=1, max_length=CREDENTIAL_MAX_LENGTH)
-    password: str = Field(..., min_length=1, max_length=PASSWORD_MAX_LENGTH)
-    name: str = Field(DEFAULT_API_TOKEN_NAME, min_length=1, max_length=TOKEN_NAME_MAX_LENGTH)
+    # Control characters are refused with a 422 before any lookup (PostgreSQL cannot even compare a NUL).
+    username: Annotated[str, Field(min_length=1, max_length=CREDENTIAL_MAX_LENGTH), OneLine]
+    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH), Verbatim]
+    name: Annotated[str, Field(min_length=1, max_length=TOKEN_NAME_MAX_LENGTH), OneLine] = (
+        DEFAULT_API_TOKEN_NAME
+    )
 
 
 class TokenCreatedOut(Schema):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import Conflict, NotFound, ServiceError, audit_record
+from kindred.core.text import clean_line
 
 from .models import MAX_ACTIVE_TOKENS, TOKEN_NAME_MAX_LENGTH, TOKEN_PREFIX, TOKEN_PREFIX_LENGTH, ApiToken
 from .selectors import token_hash
@@ -18,13 +19,9 @@ TOKEN_RANDOM_BYTES = 32
 
 
 def _clean_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
+    cleaned = clean_line(name, label=_("Token name"), max_length=TOKEN_NAME_MAX_LENGTH)
     if not cleaned:
         raise ServiceError(_("Give the token a name."))
-    if len(cleaned) > TOKEN_NAME_MAX_LENGTH:
-        raise ServiceError(
-            _("A token name may have at most %(n)d characters.") % {"n": TOKEN_NAME_MAX_LENGTH}
-        )
     return cleaned
 
 

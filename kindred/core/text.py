@@ -9,6 +9,8 @@ Text a person typed is kept as typed, with three exceptions applied the same way
 Use it as
 - `Annotated[str, Field(max_length=64), OneLine]` (or `FreeText`) in a django-ninja schema: a 422 naming
   the field when refused,
+- `Annotated[str, Field(max_length=N), Verbatim]` for a secret (a password): kept exactly as typed,
+  control characters still refused,
 - `LineField(max_length=64)` / `TextField(max_length=2000)` in a Django form (the form error),
 - `clean_line(...)` / `clean_multiline(...)` in a service (a ServiceError with the field's label: 400).
 """
@@ -59,9 +61,17 @@ def _multiline(value: str) -> str:
     return normalize_text(value, one_line=False)
 
 
+def _verbatim(value: str) -> str:
+    if _FORBIDDEN.search(value):
+        normalize_text(value, one_line=False)  # raises TextRefused with the one message
+    return value
+
+
 # Use as `Annotated[str, Field(max_length=N), OneLine]` or `Annotated[str, Field(max_length=N), FreeText]`.
 OneLine = AfterValidator(_line)
 FreeText = AfterValidator(_multiline)
+# Passwords and other secrets: not stripped or folded (a space may be part of them), control characters refused.
+Verbatim = AfterValidator(_verbatim)
 
 
 def clean_nested(value: Any) -> Any:
@@ -146,6 +156,7 @@ __all__ = [
     "OneLine",
     "TextField",
     "TextRefused",
+    "Verbatim",
     "clean_line",
     "clean_multiline",
     "clean_nested",

@@ -193,3 +193,23 @@ def test_api_errors_follow_the_users_language(client: Client, alice: User) -> No
         headers={"Accept-Language": "en"},
     )
     assert response.json()["detail"] == "Wrong username or password."
+
+
+@pytest.mark.parametrize("field", ["username", "password", "name"])
+def test_auth_token_refuses_control_characters_with_422(client: Client, alice: User, field: str) -> None:
+    """A NUL reached the user lookup and PostgreSQL answered with a 500; now it stops at the schema."""
+    payload = {"username": "alice", "password": PASSWORD, "name": "脚本"}
+    payload[field] = payload[field][:2] + "\x00" + payload[field][2:]
+    response = post_json(client, TOKEN_URL, payload)
+    assert response.status_code == 422, response.content
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
+    assert not ApiToken.objects.exists()
+
+
+def test_auth_token_keeps_the_password_exactly_as_typed(
+    client: Client, make_user: Callable[..., User]
+) -> None:
+    User.objects.create_user(username="spacey", password="  two  spaces  ")
+    response = post_json(client, TOKEN_URL, {"username": "spacey", "password": "  two  spaces  "})
+    assert response.status_code == 201
+    assert post_json(client, TOKEN_URL, {"username": "spacey", "password": "two spaces"}).status_code == 401

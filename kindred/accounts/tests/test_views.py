@@ -184,3 +184,21 @@ def test_tokens_page_in_english(alice: User) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = client.get(reverse("accounts:tokens")).content.decode()
     assert "You have no tokens yet." in body
+
+
+@pytest.mark.parametrize("name", ["脚\x00本", "脚\x07本"])
+def test_tokens_page_refuses_control_characters_in_the_name(alice: User, name: str) -> None:
+    client = client_for(alice)
+    response = client.post(reverse("accounts:tokens"), {"name": name})
+    assert response.status_code == 400
+    assert "name" in response.context["form"].errors
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_login_form_refuses_nul_with_the_form_error(client: Client, alice: User, field: str) -> None:
+    data = {"username": "alice", "password": PASSWORD}
+    data[field] = "al\x00ice"
+    response = client.post(reverse("accounts:login"), data)
+    assert response.status_code == 200 and not signed_in(client)
+    assert response.context["form"].errors
