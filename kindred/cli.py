@@ -1,6 +1,7 @@
 """The `kindred` command: Django's manage.py with Kindred's settings preset.
 
-`kindred demo` and `kindred serve` are management commands of the core app.
+`kindred demo`, `kindred serve` (web server with an in-process background worker), `kindred worker` (the
+background worker alone) and `kindred periodic` are management commands of the core app.
 """
 
 from __future__ import annotations

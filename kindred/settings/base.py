@@ -4,7 +4,7 @@ KINDRED_DATA_DIR   where the SQLite file, the generated secret key and collected
 DATABASE_URL       e.g. postgres://user@127.0.0.1:5432/kindred; default: SQLite in the data dir
 SECRET_KEY         when unset, generated once and kept in the data dir
 ALLOWED_HOSTS      comma-separated
-REDIS_URL          optional: cache (and later throttling, channel layer)
+REDIS_URL          optional: cache and the background task queue (and later throttling, channel layer)
 EMAIL_URL-ish      EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
 """
 
@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "kindred.matching",
     "kindred.meetups",
     "kindred.deals",
+    "kindred.notifications",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,22 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The background engine (kindred/core/tasks.py): Huey on a SQLite file of its own in the data dir, with no
+# other server, by default; on Redis when REDIS_URL is set. `kindred serve` runs a consumer in-process
+# (threads, periodic tasks on); `kindred worker` runs one apart. No task results are kept: every task writes
+# what it did to the database.
+HUEY: dict[str, Any] = {
+    "name": "kindred",
+    "immediate": False,
+    "results": False,
+    "utc": True,
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+}
+if REDIS_URL:
+    HUEY.update(huey_class="huey.PriorityRedisHuey", url=REDIS_URL)
+else:
+    HUEY.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "tasks.sqlite3"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

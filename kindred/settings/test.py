@@ -1,4 +1,4 @@
-"""Tests: fast password hashing, mail kept in memory, static files served from finders."""
+"""Tests: fast password hashing, mail kept in memory, static files served from finders, tasks run at once."""
 
 from .base import *  # noqa: F403
 
@@ -11,3 +11,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run at once, in memory, when enqueued (after the commit, through core.tasks.enqueue_on_commit); the
+# engine's own tests start a real consumer on the configured storage (a SQLite file, or Redis in CI).
+HUEY = {**HUEY, "immediate": True}  # noqa: F405

@@ -1,4 +1,5 @@
-"""`kindred periodic`: run every periodic job once (what `kindred serve` runs on a timer), e.g. from cron."""
+"""`kindred periodic`: run every registered periodic task once (what the background worker runs on its
+schedules), e.g. from cron or after downtime."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from kindred.core import periodic
 
 
 class Command(BaseCommand):
-    help = "Run every periodic job once: refund expired envelopes, send meetup reminders, close overdue introductions."
+    help = "Run every periodic task the apps registered once (envelope refunds, meetup reminders, …)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for job in periodic.default_jobs():
-            result = periodic.run_once(job)
+        for job, result in periodic.run_all():
             self.stdout.write(f"{job.name}: {result}")

@@ -1,5 +1,9 @@
 """`kindred serve`: collect static files, then run Kindred under uvicorn (ASGI), DEBUG off.
 
+The background worker (kindred/core/tasks.py) runs in this process by default: worker threads and the
+periodic scheduler start before uvicorn and stop when it returns (Ctrl-C, SIGTERM). `--no-worker` leaves
+the work to `kindred worker` processes.
+
 WhiteNoise serves the collected, hashed and compressed static files from STATIC_ROOT; the manifest
 storage needs collectstatic to have run, and htmx must be there (`make assets` copies it).
 """
@@ -46,6 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
         parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+        parser.add_argument(
+            "--no-worker",
+            action="store_false",
+            dest="background",
+            help="do not run the background worker in this process (run `kindred worker` apart)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
@@ -65,18 +75,29 @@ class Command(BaseCommand):
             f"({options['workers']} worker{'s' if options['workers'] > 1 else ''}); Ctrl-C stops it."
         )
         self.stdout.flush()
-        # The timed work of the domains (envelope refunds, meetup reminders, overdue introductions): one
-        # thread in this process, whatever the number of workers (kindred/core/periodic.py).
-        from kindred.core import periodic
+        consumer = None
+        if options["background"]:
+            # Deferred and timed work of every app: threads in this process, whatever the number of workers.
+            from kindred.core.tasks import consumer_start
 
-        periodic.start()
-        # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
-        uvicorn.run(
-            ASGI_APP,
-            host=options["host"],
-            port=options["port"],
-            workers=options["workers"],
-            lifespan="off",
-            log_level="info",
-            access_log=False,
-        )
+            consumer = consumer_start()
+            self.stdout.write("Background worker started (threads, periodic tasks on).")
+            self.stdout.flush()
+        try:
+            # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
+            uvicorn.run(
+                ASGI_APP,
+                host=options["host"],
+                port=options["port"],
+                workers=options["workers"],
+                lifespan="off",
+                log_level="info",
+                access_log=False,
+            )
+        finally:
+            if consumer is not None:
+                from kindred.core.tasks import consumer_stop
+
+                consumer_stop(consumer)
+                self.stdout.write("Background worker stopped.")
+                self.stdout.flush()
