@@ -18,6 +18,7 @@ from kindred.deals.api import router as deals_router
 from kindred.invitations.api import router as invitations_router
 from kindred.matching.api import router as matching_router
 from kindred.meetups.api import router as meetups_router
+from kindred.notifications.api import router as notifications_router
 from kindred.ties.api import router as ties_router
 from kindred.wallet.api import router as wallet_router
 
@@ -76,3 +77,4 @@ api.add_router("/", wallet_router)
 api.add_router("/", matching_router)
 api.add_router("/", meetups_router)
 api.add_router("/", deals_router)
+api.add_router("/", notifications_router)

@@ -1,0 +1,241 @@
+"""Every state change of notifications: sending (inbox rows and outbox mail, in the caller's transaction),
+marking read, the member's mail preference, and mailing the outbox (from the background worker).
+
+Any app notifies through `notification_send`, inside the transaction of the change it tells about: a
+rolled-back change leaves no inbox row, no outbox row and sends nothing. Mail goes out after the commit,
+from the background worker, batched per recipient: one mail with everything pending for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMessage
+from django.db import models, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kindred.circles.models import Circle, Membership
+from kindred.core.services import ServiceError, audit_record
+from kindred.core.tasks import enqueue_on_commit
+
+from .kinds import MailPolicy, kind_get
+from .models import (
+    MARK_READ_IDS_MAX,
+    OUTBOX_CLAIM_MINUTES,
+    OUTBOX_MAX_ATTEMPTS,
+    MailPreference,
+    Notification,
+    Outbox,
+)
+
+SUBJECT_MAX_LENGTH = 200
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    recipients: Iterable[Membership],
+    kind: str,
+    circle: Circle,
+    params: dict[str, Any] | None = None,
+    actor: Membership | None = None,
+    target: models.Model | None = None,
+    url: str = "",
+    email: bool = True,
+    at: datetime | None = None,
+) -> list[Notification]:
+    """Put one notification in each recipient's inbox (the actor is never told of their own act), queue
+    the mail each one's preference asks for, and have the worker mail the immediate ones after commit.
+
+    `params` are JSON values (names, titles, counts) that fill the kind's sentence at read time; `url` is a
+    path on this site. `email=False`, or a back-dated `at` (the demo's replay), writes the inbox only.
+    """
+    spec = kind_get(kind)
+    params = dict(params or {})
+    members = {m.pk: m for m in recipients if actor is None or m.pk != actor.pk}
+    strangers = [m.pk for m in members.values() if m.circle_id != circle.pk]
+    if strangers:
+        raise ValueError(f"recipients {strangers} are not members of circle {circle.pk}")
+    if not members:
+        return []
+    created = at or timezone.now()
+    rows = Notification.objects.bulk_create(
+        Notification(
+            recipient=member,
+            kind=kind,
+            actor=actor,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=target.pk if target is not None else None,
+            params=params,
+            url=url,
+            created_at=created,
+        )
+        for member in members.values()
+    )
+    if email and at is None and spec.mail != MailPolicy.NEVER:
+        _outbox_queue(notifications=rows, members=members, kind_mail=spec.mail, created=created)
+    return rows
+
+
+def _outbox_queue(
+    *,
+    notifications: Sequence[Notification],
+    members: dict[int, Membership],
+    kind_mail: MailPolicy,
+    created: datetime,
+) -> None:
+    modes = dict(MailPreference.objects.filter(member_id__in=members).values_list("member_id", "mode"))
+    emails = dict(
+        User.objects.filter(pk__in={m.user_id for m in members.values()}, is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email")
+    )
+    mail = []
+    for row in notifications:
+        member = members[row.recipient_id]
+        mode = modes.get(member.pk, MailPreference.DEFAULT)
+        if mode == MailPreference.Mode.OFF or member.user_id not in emails:
+            continue
+        mail.append(
+            Outbox(
+                key=f"notification:{row.pk}",
+                user_id=member.user_id,
+                notification=row,
+                kind=row.kind,
+                params=row.params,
+                url=row.url,
+                immediate=kind_mail == MailPolicy.IMMEDIATE or mode == MailPreference.Mode.IMMEDIATE,
+                created_at=created,
+            )
+        )
+    Outbox.objects.bulk_create(mail, ignore_conflicts=True)
+    now = sorted({m.user_id for m in mail if m.immediate})
+    if now:
+        from .tasks import mail_send_immediate  # the task module imports this one
+
+        enqueue_on_commit(mail_send_immediate, now)
+
+
+def notifications_mark_read(
+    *,
+    member: Membership,
+    ids: Sequence[int] | None = None,
+    everything: bool = False,
+    at: datetime | None = None,
+) -> int:
+    """Mark some (`ids`) or all (`everything`) of the member's unread notifications read: the number marked.
+    Ids that are not the member's are ignored (they are nobody else's business)."""
+    if ids is None and not everything:
+        raise ServiceError(_("Say which notifications to mark read, or all of them."), code="nothing_chosen")
+    if ids is not None and len(ids) > MARK_READ_IDS_MAX:
+        raise ServiceError(
+            _("At most %(max)d notifications at once.") % {"max": MARK_READ_IDS_MAX}, code="too_many"
+        )
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if not everything:
+        unread = unread.filter(pk__in=list(ids or ()))
+    return unread.update(read_at=at or timezone.now())
+
+
+@transaction.atomic
+def mail_preference_set(*, member: Membership, mode: str) -> MailPreference:
+    if mode not in MailPreference.Mode.values:
+        raise ServiceError(_("Choose immediate, digest or off."), code="invalid_mode")
+    pref, _created = MailPreference.objects.select_for_update().get_or_create(member=member)
+    if pref.mode != mode:
+        old = pref.mode
+        pref.mode = mode
+        pref.save(update_fields=["mode"])
+        audit_record(
+            action="notifications.mail_preference",
+            actor=member.user,
+            circle_id=member.circle_id,
+            target=pref,
+            data={"from": old, "to": mode},
+        )
+    # A member who turns mail off does not get what was waiting for the digest either.
+    if mode == MailPreference.Mode.OFF:
+        Outbox.objects.filter(notification__recipient=member, state=Outbox.State.PENDING).delete()
+    return pref
+
+
+# --- the outbox (run by the background worker) -----------------------------------------------------------
+
+
+def outbox_send(
+    *, user_ids: Sequence[int] | None = None, digest: bool = False, now: datetime | None = None
+) -> int:
+    """Mail what is pending, one mail per recipient: the immediate rows (of `user_ids`, or everyone's), or
+    with `digest` every pending row (the daily digest). Returns the number of mails sent.
+
+    Each recipient's rows are claimed under their lock first (pending → sending), then mailed, then marked
+    sent; a row is never mailed twice. A failure puts them back to pending, failed after
+    OUTBOX_MAX_ATTEMPTS; a claim left by a worker that died is released after OUTBOX_CLAIM_MINUTES.
+    """
+    now = now or timezone.now()
+    Outbox.objects.filter(
+        state=Outbox.State.SENDING, claimed_at__lt=now - timedelta(minutes=OUTBOX_CLAIM_MINUTES)
+    ).update(state=Outbox.State.PENDING)
+    pending = Outbox.objects.filter(state=Outbox.State.PENDING)
+    if not digest:
+        pending = pending.filter(immediate=True)
+    if user_ids is not None:
+        pending = pending.filter(user_id__in=list(user_ids))
+    sent = 0
+    for user_id in sorted(set(pending.values_list("user_id", flat=True))):
+        with transaction.atomic():
+            ids = list(
+                pending.filter(user_id=user_id)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)
+            )
+            Outbox.objects.filter(pk__in=ids, state=Outbox.State.PENDING).update(
+                state=Outbox.State.SENDING, claimed_at=now
+            )
+        rows = list(Outbox.objects.filter(pk__in=ids, state=Outbox.State.SENDING).select_related("user"))
+        if not rows:
+            continue
+        claimed = Outbox.objects.filter(pk__in=[r.pk for r in rows], state=Outbox.State.SENDING)
+        try:
+            _message(rows).send(fail_silently=False)
+        except Exception as exc:  # the mail server refused or is away: retry later, give up after a few
+            claimed.filter(attempts__gte=OUTBOX_MAX_ATTEMPTS - 1).update(
+                state=Outbox.State.FAILED, attempts=F("attempts") + 1, last_error=str(exc)[:300]
+            )
+            claimed.update(state=Outbox.State.PENDING, attempts=F("attempts") + 1, last_error=str(exc)[:300])
+            continue
+        claimed.update(state=Outbox.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+        sent += 1
+    return sent
+
+
+def _message(rows: Sequence[Outbox]) -> EmailMessage:
+    """One mail for one recipient's rows, in the site's language, one template per kind."""
+    user = rows[0].user
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [_render(row) for row in rows]
+        if len(parts) == 1:
+            subject, body = parts[0]
+        else:
+            subject = ngettext(
+                "Kindred: %(count)d new notification", "Kindred: %(count)d new notifications", len(parts)
+            ) % {"count": len(parts)}
+            body = "\n\n".join(f"{s}\n{b}".strip() for s, b in parts)
+    return EmailMessage(subject[:SUBJECT_MAX_LENGTH], body.strip() + "\n", None, [user.email])
+
+
+def _render(row: Outbox) -> tuple[str, str]:
+    text = render_to_string(
+        kind_get(row.kind).template,
+        {**row.params, "url": settings.SITE_URL + row.url if row.url else settings.SITE_URL},
+    )
+    subject, _sep, body = text.strip().partition("\n")
+    return " ".join(subject.split()), body.strip()
