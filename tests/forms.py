@@ -9,7 +9,8 @@
   `submit=` to add the named submit button that was clicked);
 - <select>: the selected options' values (an option's text when it has no value); a single select with
   nothing selected submits its first option;
-- <textarea>: its text, less the one newline that may follow the start tag, line breaks sent as CRLF.
+- <textarea>: its text, less the one newline that may follow the start tag;
+- every line break as CRLF, as browsers send them.
 """
 
 from __future__ import annotations
@@ -106,10 +107,7 @@ class _FormParser(HTMLParser):
             if skip:
                 return
             value = "".join(text)
-            if value.startswith("\n"):
-                value = value[1:]
-            value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-            self.fields.append((name, value))
+            self.fields.append((name, value[1:] if value.startswith("\n") else value))
 
 
 def form_fields(html: str, form: str, *, submit: str | None = None) -> list[tuple[str, str]]:
@@ -119,7 +117,12 @@ def form_fields(html: str, form: str, *, submit: str | None = None) -> list[tupl
     parser.close()
     if not parser.found:
         raise AssertionError(f"no <form> with id or action {form!r} in the page")
-    return parser.fields
+    return [(name, _crlf(value)) for name, value in parser.fields]
+
+
+def _crlf(value: str) -> str:
+    """A browser sends every line break of the form data as CRLF."""
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
 def form_body(html: str, form: str, *, submit: str | None = None) -> str:

@@ -59,7 +59,7 @@ PAGES: dict[str, tuple[str, frozenset[str], Callable[[World], dict[str, Any]] | 
     "circles:member": ("GET", MEMBERS, None),
     "circles:member_note": ("POST", REVIEWERS, lambda w: {"note": "新的备注"}),
     "circles:member_role": ("POST", ORGANIZER, lambda w: {"role": "admin"}),
-    "circles:member_remove": ("POST", ORGANIZER, lambda w: {"reason": "测试移除"}),
+    "circles:member_remove": ("POST", ORGANIZER, lambda w: {"reason": "测试移除", "confirm": "1"}),
     "circles:card_edit": ("GET", MEMBERS, None),
     "ties:list": ("GET", MEMBERS, None),
     "ties:declare": ("POST", MEMBERS, lambda w: {"member_id": w.target.pk, "kind": "friend"}),
@@ -78,7 +78,7 @@ PAGES: dict[str, tuple[str, frozenset[str], Callable[[World], dict[str, Any]] | 
     "invitations:reissue": ("POST", REVIEWERS, None),
     "invitations:revoke": ("POST", REVIEWERS, None),
     "invitations:tree": ("GET", MEMBERS, None),
-    "invitations:remove": ("POST", ORGANIZER, lambda w: {"reason": "测试移除"}),
+    "invitations:remove": ("POST", ORGANIZER, lambda w: {"reason": "测试移除", "confirm": "1"}),
 }
 
 # API operations, by "METHOD /path" as in the OpenAPI document: who may use it, and a valid JSON body

@@ -160,6 +160,8 @@ class RoleForm(forms.Form):
 
 class RemoveForm(forms.Form):
     reason = TextField(label=_("Reason"), max_length=CARD_TEXT_MAX_LENGTH)
+    # Set only by the confirmation page: the first post shows what will happen and removes nobody.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class DirectoryFilterForm(forms.Form):

@@ -184,15 +184,37 @@ MEMBER_ACTIONS: dict[str, tuple[type[BaseForm], MemberAction]] = {
 }
 
 
+def removal_confirmation(
+    request: HttpRequest, organizer: Membership, target: Membership, *, reason: str, action: str, back: str
+) -> HttpResponse | None:
+    """The confirmation step of removing a member (no JavaScript needed): a page that says who is removed
+    and why, posting again with `confirm`. None when there is nothing to confirm (the service refuses)."""
+    if not target.is_active or target.sponsor_id is None:
+        return None
+    ctx = _context(organizer, target=target, reason=reason, action=action, back=back)
+    return render(request, "circles/remove_confirm.html", ctx)
+
+
 @require_POST
 @circle_view
 def member_action(request: HttpRequest, membership: Membership, member_id: int, action: str) -> HttpResponse:
     """The organizer's and admins' forms on a member's card; the services decide who may do what."""
-    if not membership.can_review:
+    if not membership.can_review or (action == "remove" and not membership.is_organizer):
         raise Http404
     form_class, run = MEMBER_ACTIONS[action]
     form = form_class(request.POST)
     target = selectors.membership_get(circle=membership.circle, member_id=member_id)
+    if action == "remove" and form.is_valid() and not form.cleaned_data["confirm"]:
+        page = removal_confirmation(
+            request,
+            membership,
+            target,
+            reason=form.cleaned_data["reason"],
+            action=request.path,
+            back=reverse("circles:member", args=[membership.circle.slug, member_id]),
+        )
+        if page is not None:
+            return page
     if _attempt(form, lambda: run(membership, target, form.cleaned_data)):
         messages.success(request, _("Saved."))
     else:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kindred.circles.models import Membership
+from kindred.circles.models import MemberCard, Membership
 from kindred.circles.selectors import membership_for_circle, membership_get
 from kindred.circles.services import membership_remove
+from kindred.circles.views import removal_confirmation
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -285,6 +286,17 @@ def tree_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
         target = membership_get(circle=organizer.circle, member_id=member_id)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
+    if request.POST.get("confirm") != "1":
+        page = removal_confirmation(
+            request,
+            organizer,
+            target,
+            reason=form.cleaned_data["reason"],
+            action=request.path,
+            back=reverse("invitations:tree", args=[slug]) + f"#member-{target.pk}",
+        )
+        if page is not None:
+            return page
     try:
         membership_remove(membership=target, actor=organizer, reason=form.cleaned_data["reason"])
     except ServiceError as exc:
@@ -297,9 +309,26 @@ def tree_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
 # --- accept ------------------------------------------------------------------------------------------
 
 
+ACCEPT_CHOICES = ("join", "signout")  # a signed-in visitor's explicit choice on someone's invitation
+
+
+def _own_display_name(account: User) -> str:
+    """The name a signed-in account goes by: its newest card in any circle, else its full or user name."""
+    card_name = (
+        MemberCard.objects.filter(membership__user=account)
+        .order_by("-membership__joined_at")
+        .values_list("display_name", flat=True)
+        .first()
+    )
+    return card_name or account.get_full_name() or account.get_username()
+
+
 @require_http_methods(["GET", "POST"])
 def accept(request: HttpRequest, code: str) -> HttpResponse:
-    """Shows only the circle's name, theme and who invited; nothing else of the circle before acceptance."""
+    """Shows only the circle's name, theme and who invited; nothing else of the circle before acceptance.
+
+    A signed-in visitor is told whose invitation it is and chooses: sign out (then create the invitee's
+    account here), or join as themselves. Nothing is used until one of the two is posted."""
     try:
         invitation = selectors.invitation_for_code(code)
     except NotFound as exc:
@@ -308,21 +337,31 @@ def accept(request: HttpRequest, code: str) -> HttpResponse:
     if refusal is not None:
         return render(request, "invitations/invalid.html", {"message": refusal.message}, status=410)
     account = request.user if isinstance(request.user, User) and request.user.is_authenticated else None
-    signed_in = account is not None
-    form: JoinForm = (JoinForm if signed_in else SignupForm)(
-        request.POST or None,
-        initial={"display_name": invitation.nomination.name, "email": invitation.nomination.email},
-    )
+    nomination = invitation.nomination
+    choice = request.POST.get("choice", "") if request.method == "POST" else ""
+    if account is not None and choice == "signout":
+        logout(request)
+        return redirect(reverse("invitations:accept", kwargs={"code": code}))
+    form: JoinForm
+    if account is not None:
+        own_name = _own_display_name(account)
+        form = JoinForm(request.POST if choice == "join" else None, initial={"display_name": own_name})
+    else:
+        form = SignupForm(
+            request.POST or None, initial={"display_name": nomination.name, "email": nomination.email}
+        )
     status = 200
-    if request.method == "POST":
+    error = ""
+    if request.method == "POST" and account is not None and choice not in ACCEPT_CHOICES:
+        error = _("Choose: sign out and create their account, or join as yourself.")
+        status = 400
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                if signed_in:
+                if account is not None:
                     membership = services.invitation_accept(
-                        code=code,
-                        user=account,
-                        display_name=data["display_name"],
+                        code=code, user=account, display_name=data["display_name"] or own_name
                     )
                 else:
                     membership = services.invitation_accept(
@@ -336,7 +375,7 @@ def accept(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(None, str(exc.message))
                 status = _status_of(exc)
             else:
-                if not signed_in:
+                if account is None:
                     login(request, membership.user, backend=LOGIN_BACKEND)
                 messages.success(
                     request,
@@ -349,8 +388,10 @@ def accept(request: HttpRequest, code: str) -> HttpResponse:
         "invitation": invitation,
         "code": code,
         "inviter": invitation.sponsor.card.display_name,
+        "invitee": nomination.name,
         "invited_circle": invitation.circle,
         "form": form,
-        "signed_in": signed_in,
+        "signed_in": account is not None,
+        "error": error,
     }
     return render(request, "invitations/accept.html", context, status=status)

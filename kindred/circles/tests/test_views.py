@@ -13,6 +13,7 @@ from kindred.circles import services
 from kindred.circles.models import Circle, Industry, MemberCard, Membership
 from kindred.circles.tests.conftest import NOBODY_PHONE, NOTE, OPEN_EMAIL, TIES_WECHAT, SecretCard
 from kindred.ties.services import tie_record_sponsor
+from tests.forms import form_body
 
 pytestmark = pytest.mark.django_db
 
@@ -170,9 +171,23 @@ def test_organizer_sets_note_role_and_removes(
     c.post(reverse("circles:member_remove", args=args), {"reason": ""})
     m.refresh_from_db()
     assert m.is_active
-    c.post(reverse("circles:member_remove", args=args), {"reason": "离群"})
+    # The first post asks for confirmation and removes nobody; the confirmed one (as rendered) removes.
+    first = c.post(reverse("circles:member_remove", args=args), {"reason": "离群\n第二行"})
     m.refresh_from_db()
-    assert m.status == "removed"
+    assert first.status_code == 200 and m.is_active
+    assert "小王" in first.content.decode()
+    confirmed = c.post(
+        reverse("circles:member_remove", args=args),
+        form_body(first.content.decode(), "remove-confirm"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert confirmed.status_code == 302
+    m.refresh_from_db()
+    assert m.status == "removed" and m.removed_reason == "离群\n第二行"
+    # An admin may not remove (no confirmation page either).
+    target = make_member()
+    admin_remove = reverse("circles:member_remove", args=[circle.slug, target.pk])
+    assert client_for(make_member(role="admin").user).post(admin_remove, {"reason": "x"}).status_code == 404
     # An admin may keep notes but not change roles.
     admin = make_member(role=Membership.Role.ADMIN)
     other = make_member()

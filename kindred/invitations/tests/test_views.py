@@ -160,9 +160,10 @@ def test_accept_with_signed_in_account(
     existing = make_user("linxiao")
     _, code = nomination_approve(nomination=nominate(make_member("alice")), reviewer=origin)
     client = signed_in(existing)
-    response = client.post(reverse("invitations:accept", args=[code]), {"display_name": ""})
+    response = client.post(reverse("invitations:accept", args=[code]), {"choice": "join", "display_name": ""})
     assert response.status_code == 302
-    assert Membership.objects.get(user=existing).card.display_name == "林晓"
+    # Joining as oneself keeps one's own name, not the nominee's.
+    assert Membership.objects.get(user=existing).card.display_name == "linxiao"
 
 
 def test_invalid_and_revoked_codes(origin: Membership, make_member: MakeMember, nominate: Nominate) -> None:
@@ -187,8 +188,13 @@ def test_tree_page_and_removal(
     assert client.post(remove, {"reason": ""}).status_code == 302
     bob.refresh_from_db()
     assert bob.is_active
+    # The first post only asks for confirmation.
+    first = client.post(remove, {"reason": "违反群规"})
+    assert first.status_code == 200 and 'id="remove-confirm"' in first.content.decode()
+    bob.refresh_from_db()
+    assert bob.is_active and not AuditEvent.objects.filter(action="membership_removed").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(remove, {"reason": "违反群规"}).status_code == 302
+        assert client.post(remove, {"reason": "违反群规", "confirm": "1"}).status_code == 302
     bob.refresh_from_db()
     assert not bob.is_active and bob.removed_reason == "违反群规"
     assert AuditEvent.objects.filter(action="membership_removed", target_id=bob.pk).exists()
