@@ -4,12 +4,13 @@ KINDRED_DATA_DIR   where the SQLite file, the generated secret key and collected
 DATABASE_URL       e.g. postgres://user@127.0.0.1:5432/kindred; default: SQLite in the data dir
 SECRET_KEY         when unset, generated once and kept in the data dir
 ALLOWED_HOSTS      comma-separated
-REDIS_URL          optional: cache and the background task queue (and later throttling, channel layer)
+REDIS_URL          optional: cache, the background task queue and the channel layer (live delivery, several workers)
 EMAIL_URL-ish      EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from datetime import timedelta
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "kindred.deals",
     "kindred.notifications",
     "huey.contrib.djhuey",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +176,32 @@ if REDIS_URL:
     HUEY.update(huey_class="huey.PriorityRedisHuey", url=REDIS_URL)
 else:
     HUEY.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "tasks.sqlite3"))
+
+
+# Live delivery of the circle's conversation (Django Channels, kindred/conversation/live.py). Without Redis the
+# layer lives in memory: one process sees every socket, so `kindred serve` refuses --workers > 1 then. With
+# REDIS_URL, the Pub/Sub layer: a message is one PUBLISH per circle whatever the number of sockets, each worker
+# holds one subscription per circle and fans out in-process. It keeps nothing (at most once, no buffers in
+# Redis): the database is the truth and every consumer fills a gap from it, so a lost push costs a query.
+# The prefix names the database, so two installations (or test servers) sharing one Redis never mix circles.
+def _channel_prefix() -> str:
+    db = DATABASES["default"]
+    ident = f"{db.get('HOST', '')}:{db.get('PORT', '')}/{db['NAME']}/{db.get('TEST', {}).get('NAME', '')}"
+    return "kindred." + hashlib.sha256(ident.encode()).hexdigest()[:12] + "."
+
+
+CHANNEL_LAYERS: dict[str, Any]
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": _channel_prefix()},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
