@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from kindred.core.schemas import ERRORS
 from kindred.core.services import NotFound
+from kindred.core.text import OneLine
 
 from . import selectors, services
 from .models import Circle, Industry, Membership
@@ -18,10 +19,11 @@ from .schemas import (
     CircleIn,
     CircleOut,
     IndustryOut,
+    Line32,
+    Line64,
     MemberOut,
     MemberPageOut,
     MyCardOut,
-    NoNulIn,
 )
 
 router = Router(tags=["circles"])
@@ -30,16 +32,16 @@ QUERY_MAX_LENGTH = 100
 MAX_ID = 2**63  # ids above a signed 64-bit integer cannot exist (and would overflow the database driver)
 
 
-class DirectoryQuery(NoNulIn):
-    q: str = Field("", max_length=QUERY_MAX_LENGTH)
-    city: str = Field("", max_length=64)
-    industry: str = Field("", max_length=64)
-    tag: str = Field("", max_length=32)
+class DirectoryQuery(Schema):
+    q: Annotated[str, Field(max_length=QUERY_MAX_LENGTH), OneLine] = ""
+    city: Line64 = ""
+    industry: Line64 = ""
+    tag: Line32 = ""
     page: int = Field(1, ge=1, le=selectors.MAX_PAGE)
 
 
-class IndustryQuery(NoNulIn):
-    circle: str = Field("", max_length=64, description="Also list this circle's own industries.")
+class IndustryQuery(Schema):
+    circle: Line64 = Field("", description="Also list this circle's own industries.")
 
 
 def industry_out(industry: Industry, codes: dict[int, str] | None = None) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.text import LineField, TextField
@@ -23,6 +22,7 @@ from .models import (
 )
 from .selectors import MAX_PAGE
 from .services import CARD_CONTACT_FIELDS, CARD_TEXT_FIELDS, INDUSTRY_NAME_MAX_LENGTH
+from .templatetags.industries import industry_label
 
 TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
 RULE_FIELDS = [
@@ -32,10 +32,6 @@ RULE_FIELDS = [
     "invitation_ttl_hours",
     "notify_sponsor_on_removal",
 ]
-
-
-def industry_label(industry: Industry) -> str:
-    return industry.name_en if (get_language() or "").startswith("en") else industry.name_zh
 
 
 class IndustryChoiceField(forms.ModelChoiceField):

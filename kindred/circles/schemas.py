@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
+
+from kindred.core.text import FreeText, OneLine
 
 from .models import (
     CARD_TAGS_MAX,
@@ -22,34 +24,20 @@ INDUSTRY_CODE_MAX_LENGTH = 64
 INDUSTRIES_PER_CARD_MAX = 20
 
 VisibilityIn = Literal["circle", "ties", "nobody"]
-Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX_LENGTH)]
-IndustryCode = Annotated[str, Field(min_length=1, max_length=INDUSTRY_CODE_MAX_LENGTH)]
-CardText = Annotated[str, Field(max_length=CARD_TEXT_MAX_LENGTH)]
+# The text rule of kindred.core.text: control characters refused (422), one-line text folded.
+Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX_LENGTH), OneLine]
+IndustryCode = Annotated[str, Field(min_length=1, max_length=INDUSTRY_CODE_MAX_LENGTH), OneLine]
+CardText = Annotated[str, Field(max_length=CARD_TEXT_MAX_LENGTH), FreeText]
+Line32 = Annotated[str, Field(max_length=32), OneLine]
+Line64 = Annotated[str, Field(max_length=64), OneLine]
+Line128 = Annotated[str, Field(max_length=128), OneLine]
+Line254 = Annotated[str, Field(max_length=254), OneLine]
+DisplayName = Annotated[str, Field(min_length=1, max_length=64), OneLine]
+CircleName = Annotated[str, Field(min_length=1, max_length=80), OneLine]
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nul(v) for v in value.values())
-    return False
-
-
-class NoNulIn(Schema):
-    """Input without NUL characters (PostgreSQL cannot store them): refused with a 422."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: object) -> object:
-        if _has_nul(value):
-            raise ValueError("NUL characters are not allowed.")
-        return value
-
-
-class StrictIn(NoNulIn):
-    """A request body: unknown fields are refused too."""
+class StrictIn(Schema):
+    """A request body: unknown fields are refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,12 +52,12 @@ class IndustryOut(Schema):
 
 
 class CircleIn(StrictIn):
-    name: str = Field(..., min_length=1, max_length=80)
+    name: CircleName
     slug: str = Field(..., min_length=2, max_length=64, pattern=SLUG_PATTERN)
     description: CardText = ""
     values_statement: CardText = ""
     theme: IndustryCode | None = None
-    display_name: str = Field("", max_length=64, description="The organizer's name on their card.")
+    display_name: Line64 = Field("", description="The organizer's name on their card.")
     nomination_policy: Literal["organizer_only", "members_after_days"] = "members_after_days"
     nominate_after_days: int = Field(30, ge=0, le=MAX_NOMINATE_AFTER_DAYS)
     max_pending_nominations: int = Field(3, ge=0, le=MAX_PENDING_NOMINATIONS_CAP)
@@ -156,19 +144,19 @@ class MemberPageOut(Schema):
 class CardIn(StrictIn):
     """Only the fields given are changed; lists replace the whole list. Unknown fields are refused."""
 
-    display_name: str | None = Field(None, min_length=1, max_length=64)
-    company: str | None = Field(None, max_length=128)
-    title: str | None = Field(None, max_length=128)
-    city: str | None = Field(None, max_length=64)
+    display_name: DisplayName | None = None
+    company: Line128 | None = None
+    title: Line128 | None = None
+    city: Line64 | None = None
     offers: CardText | None = None
     needs: CardText | None = None
     bio: CardText | None = None
     values: CardText | None = None
-    wechat: str | None = Field(None, max_length=64)
+    wechat: Line64 | None = None
     wechat_visibility: VisibilityIn | None = None
-    phone: str | None = Field(None, max_length=32)
+    phone: Line32 | None = None
     phone_visibility: VisibilityIn | None = None
-    email: str | None = Field(None, max_length=254)
+    email: Line254 | None = None
     email_visibility: VisibilityIn | None = None
     industries: list[IndustryCode] | None = Field(None, max_length=INDUSTRIES_PER_CARD_MAX)
     offer_tags: list[Tag] | None = Field(None, max_length=CARD_TAGS_MAX)

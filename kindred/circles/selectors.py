@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound, ServiceError
@@ -321,6 +322,41 @@ def directory_queryset(
     return qs
 
 
+# Relevance of a search hit: where each query token is found. Who someone is (name, title), what they offer
+# and their tags come before what they need, and their story (bio, values) last; more tokens found in more
+# places rank higher. Computed in the page query itself (no query more), and only when there is a query.
+RELEVANCE_WEIGHTS = (
+    ("display_name", 8),
+    ("title", 8),
+    ("offers", 4),
+    ("company", 2),
+    ("needs", 2),
+    ("city", 1),
+    ("bio", 1),
+    ("values", 1),
+)
+RELEVANCE_TAG_WEIGHT = 4
+
+
+def _relevance(tokens: list[str]) -> Combinable:
+    """A score per membership for `tokens` (lower case already: icontains matches any case)."""
+    score: Combinable = Value(0)
+    for token in tokens:
+        for field_name, weight in RELEVANCE_WEIGHTS:
+            score = score + Case(
+                When(**{f"card__{field_name}__icontains": token}, then=Value(weight)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        tagged = CardTag.objects.filter(card_id=OuterRef("card__id"), name__icontains=token)
+        score = score + Case(
+            When(Exists(tagged), then=Value(RELEVANCE_TAG_WEIGHT)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return score
+
+
 def directory_page(
     *,
     viewer: Membership,
@@ -333,14 +369,25 @@ def directory_page(
 ) -> DirectoryPage:
     """One page of the circle's directory as `viewer` sees it, in a constant number of queries: the count,
     the page with cards, their tags, their industries, the tie graph, the names (one more to resolve an
-    industry filter). A page past the end is empty; a page below 1 is refused."""
+    industry filter). A page past the end is empty; a page below 1 is refused.
+
+    A search (`q`) leaves the viewer out and lists the most relevant cards first (RELEVANCE_WEIGHTS); the
+    browsing order is the order of joining."""
     if page < 1 or page > MAX_PAGE:
         raise ServiceError(_("No such page."), code="bad_page")
     qs = directory_queryset(circle_id=viewer.circle_id, q=q, city=city, industry=industry, tag=tag)
+    tokens = text.query_tokens(q)
+    if tokens:
+        qs = qs.exclude(pk=viewer.pk)
     count = qs.count()
     num_pages = max(1, -(-count // page_size))
     start = (page - 1) * page_size
-    memberships = list(_with_card(qs.order_by("joined_at", "id"))[start : start + page_size]) if count else []
+    ordered: QuerySet[Membership] = (
+        qs.annotate(relevance=_relevance(tokens)).order_by(F("relevance").desc(), "joined_at", "id")
+        if tokens
+        else qs.order_by("joined_at", "id")
+    )
+    memberships = list(_with_card(ordered)[start : start + page_size]) if count else []
     return DirectoryPage(
         items=_card_views(viewer=viewer, memberships=memberships),
         count=count,

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import Conflict, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_line, clean_multiline, clean_text
 
 from . import text
 from .models import (
@@ -68,6 +69,26 @@ def _validated(obj: models.Model, *, exclude: list[str]) -> None:
         raise ServiceError("; ".join(messages), code="invalid_fields") from exc
 
 
+def _model_text(obj: models.Model, name: str, value: Any) -> Any:
+    """A text field's value under the text rule of kindred.core.text (a TextField keeps its line breaks);
+    choices and non-text values are left to full_clean."""
+    field = obj._meta.get_field(name)
+    if value is None:
+        value = ""
+    if (
+        not isinstance(value, str)
+        or not isinstance(field, models.CharField | models.TextField)
+        or field.choices
+    ):
+        return value
+    return clean_text(
+        value,
+        label=getattr(field, "verbose_name", name),
+        max_length=field.max_length or CARD_TEXT_MAX_LENGTH,
+        one_line=not isinstance(field, models.TextField),
+    )
+
+
 def _card_document(card: MemberCard, tag_names: Iterable[str], industry_names: Iterable[str]) -> str:
     return text.search_document([*(getattr(card, f) for f in CARD_TEXT_FIELDS), *tag_names, *industry_names])
 
@@ -83,11 +104,9 @@ def card_reindex(*, card: MemberCard) -> None:
 def _clean_tags(names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for raw in names:
-        name = " ".join(str(raw).split())
+        name = clean_line(raw, label=_("Tag"), max_length=TAG_MAX_LENGTH)
         if not name:
             continue
-        if len(name) > TAG_MAX_LENGTH:
-            raise ServiceError(_("A tag may have at most %(n)d characters.") % {"n": TAG_MAX_LENGTH})
         if name not in out:
             out.append(name)
     if len(out) > CARD_TAGS_MAX:
@@ -115,9 +134,7 @@ def card_update(
     if unknown:
         raise ServiceError(_("Unknown card fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     for key, value in fields.items():
-        if value is None:
-            value = ""
-        setattr(card, key, value.strip() if isinstance(value, str) else value)
+        setattr(card, key, _model_text(card, key, value))
     if not card.display_name:
         raise ServiceError(_("A display name is required."))
     _validated(card, exclude=["membership", "industries", "search_document"])
@@ -171,7 +188,9 @@ def circle_create(
     unknown = set(rules) - set(CIRCLE_RULE_FIELDS)
     if unknown:
         raise ServiceError(_("Unknown circle fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    name = name.strip()
+    name = _model_text(Circle(), "name", name)
+    description = _model_text(Circle(), "description", description)
+    values_statement = _model_text(Circle(), "values_statement", values_statement)
     if not name:
         raise ServiceError(_("A circle needs a name."))
     slug = (slug or slugify(name, allow_unicode=False)).strip().lower()
@@ -224,7 +243,7 @@ def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     ).exists():
         raise PermissionDenied(_("Only the organizer may change the circle."))
     for key, value in fields.items():
-        setattr(circle, key, value.strip() if isinstance(value, str) else value)
+        setattr(circle, key, _model_text(circle, key, value))
     if not circle.name:
         raise ServiceError(_("A circle needs a name."))
     _validated(circle, exclude=["created_by", "theme"])
@@ -276,14 +295,10 @@ def membership_create(
     fields = dict(card_fields or {})
     fields.setdefault("display_name", (user.get_full_name() or user.get_username())[:DISPLAY_NAME_MAX_LENGTH])
     fields.setdefault("email", user.email or "")
-    card = MemberCard(
-        membership=membership,
-        **{
-            k: (v.strip() if isinstance(v, str) else v)
-            for k, v in fields.items()
-            if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS and v is not None
-        },
-    )
+    card = MemberCard(membership=membership)
+    for k, v in fields.items():
+        if k in CARD_TEXT_FIELDS + CARD_CONTACT_FIELDS and v is not None:
+            setattr(card, k, _model_text(card, k, v))
     _validated(card, exclude=["membership", "industries", "search_document"])
     card.save()
     card_reindex(card=card)
@@ -310,7 +325,7 @@ def membership_remove(
 
     if not actor.is_organizer or actor.circle_id != membership.circle_id:
         raise PermissionDenied(_("Only the organizer may remove members."))
-    reason = reason.strip()
+    reason = clean_multiline(reason, label=_("Reason"), max_length=CARD_TEXT_MAX_LENGTH)
     if not reason:
         raise ServiceError(_("Give a reason for the removal."))
     locked = (
@@ -358,9 +373,7 @@ def membership_note_set(*, membership: Membership, actor: Membership, note: str)
     """The organizer (or an admin) writes their private note on a member. Only they ever see it."""
     if not actor.can_review or actor.circle_id != membership.circle_id:
         raise PermissionDenied(_("Only the organizer and admins may keep notes on members."))
-    note = note.strip()
-    if len(note) > CARD_TEXT_MAX_LENGTH:
-        raise ServiceError(_("A note may have at most %(n)d characters.") % {"n": CARD_TEXT_MAX_LENGTH})
+    note = clean_multiline(note, label=_("Private note"), max_length=CARD_TEXT_MAX_LENGTH)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     locked.organizer_note = note
     locked.save(update_fields=["organizer_note"])
@@ -409,17 +422,11 @@ def industry_add(
     if not actor.is_organizer or actor.circle_id != circle.pk:
         raise PermissionDenied(_("Only the organizer may add industries."))
     Circle.objects.select_for_update().get(pk=circle.pk)
-    name_zh, name_en, synonyms = name_zh.strip(), name_en.strip(), " ".join(synonyms.split())
+    name_zh = clean_line(name_zh, label=_("Name (Chinese)"), max_length=INDUSTRY_NAME_MAX_LENGTH)
+    name_en = clean_line(name_en, label=_("Name (English)"), max_length=INDUSTRY_NAME_MAX_LENGTH)
+    synonyms = clean_line(synonyms, label=_("Synonyms"), max_length=INDUSTRY_SYNONYMS_MAX_LENGTH)
     if not name_zh:
         raise ServiceError(_("An industry needs a name."))
-    if max(len(name_zh), len(name_en)) > INDUSTRY_NAME_MAX_LENGTH:
-        raise ServiceError(
-            _("An industry name may have at most %(n)d characters.") % {"n": INDUSTRY_NAME_MAX_LENGTH}
-        )
-    if len(synonyms) > INDUSTRY_SYNONYMS_MAX_LENGTH:
-        raise ServiceError(
-            _("Synonyms may have at most %(n)d characters.") % {"n": INDUSTRY_SYNONYMS_MAX_LENGTH}
-        )
     visible = Industry.objects.filter(models.Q(circle__isnull=True) | models.Q(circle=circle))
     if visible.filter(models.Q(name_zh=name_zh) | models.Q(name_en__iexact=name_en or name_zh)).exists():
         raise Conflict(_("This industry already exists."), code="industry_exists")

@@ -185,13 +185,13 @@ MEMBER_ACTIONS: dict[str, tuple[type[BaseForm], MemberAction]] = {
 
 
 def removal_confirmation(
-    request: HttpRequest, organizer: Membership, target: Membership, *, reason: str, action: str, back: str
+    request: HttpRequest, organizer: Membership, target: Membership, *, reason: str, back: str
 ) -> HttpResponse | None:
     """The confirmation step of removing a member (no JavaScript needed): a page that says who is removed
     and why, posting again with `confirm`. None when there is nothing to confirm (the service refuses)."""
     if not target.is_active or target.sponsor_id is None:
         return None
-    ctx = _context(organizer, target=target, reason=reason, action=action, back=back)
+    ctx = _context(organizer, target=target, reason=reason, action=request.path, back=back)
     return render(request, "circles/remove_confirm.html", ctx)
 
 
@@ -210,7 +210,6 @@ def member_action(request: HttpRequest, membership: Membership, member_id: int, 
             membership,
             target,
             reason=form.cleaned_data["reason"],
-            action=request.path,
             back=reverse("circles:member", args=[membership.circle.slug, member_id]),
         )
         if page is not None:

@@ -6,6 +6,10 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kindred.circles.models import CARD_TEXT_MAX_LENGTH
+from kindred.core.text import LineField, TextField
 
 from .models import CLOSENESS_MAX, CLOSENESS_MIN, REASON_MAX_LENGTH, YEARS_KNOWN_MAX, Nomination
 from .services import DRAFT_CARD_FIELDS, NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -14,25 +18,36 @@ CLOSENESS_CHOICES = [(i, str(i)) for i in range(CLOSENESS_MIN, CLOSENESS_MAX + 1
 
 
 class _DraftCardMixin(forms.Form):
-    company = forms.CharField(label=_("Company"), max_length=128, required=False)
-    title = forms.CharField(label=_("Title"), max_length=128, required=False)
-    city = forms.CharField(label=_("City"), max_length=64, required=False)
-    offers = forms.CharField(
-        label=_("What they offer"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    company = LineField(label=_("Company"), max_length=128, required=False)
+    title = LineField(label=_("Title"), max_length=128, required=False)
+    city = LineField(label=_("City"), max_length=64, required=False)
+    offers = TextField(
+        label=_("What they offer"),
+        max_length=CARD_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
-    needs = forms.CharField(
-        label=_("What they need"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    needs = TextField(
+        label=_("What they need"),
+        max_length=CARD_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
-    bio = forms.CharField(label=_("Bio"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    bio = TextField(
+        label=_("Bio"),
+        max_length=CARD_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
     def draft_card(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in DRAFT_CARD_FIELDS if self.cleaned_data.get(k)}
 
 
 class _ContactMixin(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX_LENGTH)
+    name = LineField(label=pgettext_lazy("person", "Name"), max_length=NAME_MAX_LENGTH)
     email = forms.EmailField(label=_("Email"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=PHONE_MAX_LENGTH, required=False)
+    phone = LineField(label=_("Phone"), max_length=PHONE_MAX_LENGTH, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -50,7 +65,7 @@ class NominationForm(_ContactMixin, _DraftCardMixin):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why they belong here (their link to the industry chain)"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -69,7 +84,7 @@ class NominationForm(_ContactMixin, _DraftCardMixin):
 
 
 class DirectInvitationForm(_ContactMixin, _DraftCardMixin):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Note (why you invite them)"),
         max_length=REASON_MAX_LENGTH,
         required=False,
@@ -79,19 +94,19 @@ class DirectInvitationForm(_ContactMixin, _DraftCardMixin):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class JoinForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = LineField(
         label=_("Display name in the circle"), max_length=NAME_MAX_LENGTH, required=False
     )
 
 
 class SignupForm(JoinForm):
-    username = forms.CharField(label=_("Username"), max_length=USERNAME_MAX_LENGTH)
+    username = LineField(label=_("Username"), max_length=USERNAME_MAX_LENGTH)
     email = forms.EmailField(label=_("Email"), required=False)
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from kindred.circles.models import CARD_TEXT_MAX_LENGTH
+from kindred.circles.schemas import CardText, Line64, Line128
+from kindred.core.text import FreeText, OneLine
 
 from .models import CLOSENESS_MAX, CLOSENESS_MIN, CODE_MAX_LENGTH, REASON_MAX_LENGTH, YEARS_KNOWN_MAX
 from .services import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -15,24 +16,32 @@ from .services import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
 EMAIL_MAX_LENGTH = 254
 PASSWORD_MAX_LENGTH = 128
 
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH), OneLine]
+Email = Annotated[
+    str, Field(max_length=EMAIL_MAX_LENGTH, description="An email or a phone is required."), OneLine
+]
+Phone = Annotated[str, Field(max_length=PHONE_MAX_LENGTH), OneLine]
+Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH), FreeText]
+RequiredReason = Annotated[str, Field(min_length=1, max_length=REASON_MAX_LENGTH), FreeText]
+
 RelationshipIn = Literal["colleague", "classmate", "partner", "friend", "family", "other"]
 
 __all__ = ["CODE_MAX_LENGTH"]
 
 
 class DraftCardIn(Schema):
-    company: str = Field("", max_length=128)
-    title: str = Field("", max_length=128)
-    city: str = Field("", max_length=64)
-    offers: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
-    needs: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
-    bio: str = Field("", max_length=CARD_TEXT_MAX_LENGTH)
+    company: Line128 = ""
+    title: Line128 = ""
+    city: Line64 = ""
+    offers: CardText = ""
+    needs: CardText = ""
+    bio: CardText = ""
 
 
 class _ContactIn(Schema):
-    name: str = Field(..., min_length=1, max_length=NAME_MAX_LENGTH)
-    email: str = Field("", max_length=EMAIL_MAX_LENGTH, description="An email or a phone is required.")
-    phone: str = Field("", max_length=PHONE_MAX_LENGTH)
+    name: Name
+    email: Email = ""
+    phone: Phone = ""
     draft_card: DraftCardIn | None = None
 
 
@@ -40,24 +49,24 @@ class NominationIn(_ContactIn):
     relationship: RelationshipIn
     years_known: int = Field(..., ge=0, le=YEARS_KNOWN_MAX)
     closeness: int = Field(..., ge=CLOSENESS_MIN, le=CLOSENESS_MAX)
-    reason: str = Field(..., min_length=1, max_length=REASON_MAX_LENGTH)
+    reason: RequiredReason
 
 
 class DirectInvitationIn(_ContactIn):
-    reason: str = Field("", max_length=REASON_MAX_LENGTH)
+    reason: Reason = ""
 
 
 class RejectIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=REASON_MAX_LENGTH)
+    reason: RequiredReason
 
 
 class AcceptIn(Schema):
     """Anonymous: `username` and `password` create the account. Authenticated: joins the caller's account."""
 
-    username: str = Field("", max_length=USERNAME_MAX_LENGTH)
+    username: Annotated[str, Field(max_length=USERNAME_MAX_LENGTH), OneLine] = ""
     password: str = Field("", max_length=PASSWORD_MAX_LENGTH)
-    display_name: str = Field("", max_length=NAME_MAX_LENGTH)
-    email: str = Field("", max_length=EMAIL_MAX_LENGTH)
+    display_name: Annotated[str, Field(max_length=NAME_MAX_LENGTH), OneLine] = ""
+    email: Annotated[str, Field(max_length=EMAIL_MAX_LENGTH), OneLine] = ""
 
 
 class TrackRecordOut(Schema):

@@ -19,12 +19,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CARD_TEXT_MAX_LENGTH, Circle, MemberCard, Membership
 from kindred.circles.services import membership_create
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_line, clean_text
 from kindred.ties.services import tie_record_sponsor
 
 from .models import (
@@ -45,6 +46,7 @@ NAME_MAX_LENGTH = 64
 PHONE_MAX_LENGTH = 32
 USERNAME_MAX_LENGTH = 150
 SINGLE_LINE_MAX_LENGTH = 128
+EMAIL_MAX_LENGTH = 254
 DIRECT_CLOSENESS = 3  # an organizer's direct invitation records no closeness of its own: the middle
 
 
@@ -88,16 +90,14 @@ def _require_reviewer(reviewer: Membership, circle_id: int) -> None:
 
 
 def _clean_text(value: Any, *, label: Any, max_length: int, required: bool = False) -> str:
-    """Trimmed text; one-line fields (short ones) also have their inner whitespace collapsed."""
-    raw = str(value or "")
-    text = " ".join(raw.split()) if max_length <= SINGLE_LINE_MAX_LENGTH else raw.strip()
-    if required and not text:
-        raise ServiceError(_("%(field)s is required.") % {"field": label})
-    if len(text) > max_length:
-        raise ServiceError(
-            _("%(field)s may have at most %(n)d characters.") % {"field": label, "n": max_length}
-        )
-    return text
+    """The text rule of kindred.core.text; short fields (names, titles, cities) are one line."""
+    return clean_text(
+        value,
+        label=label,
+        max_length=max_length,
+        required=required,
+        one_line=max_length <= SINGLE_LINE_MAX_LENGTH,
+    )
 
 
 def _clean_draft(draft_card: dict[str, Any] | None) -> dict[str, str]:
@@ -120,8 +120,8 @@ def _clean_draft(draft_card: dict[str, Any] | None) -> dict[str, str]:
 def _clean_contact(email: str, phone: str) -> tuple[str, str]:
     from django.core.validators import validate_email
 
-    email = (email or "").strip().lower()
-    phone = " ".join((phone or "").split())
+    email = clean_line(email, label=gettext("Email"), max_length=EMAIL_MAX_LENGTH).lower()
+    phone = clean_line(phone, label=gettext("Phone"), max_length=PHONE_MAX_LENGTH)
     if not email and not phone:
         raise ServiceError(_("Give an email or a phone number."))
     if email:
@@ -129,8 +129,6 @@ def _clean_contact(email: str, phone: str) -> tuple[str, str]:
             validate_email(email)
         except ValidationError as exc:
             raise ServiceError(_("Enter a valid email address.")) from exc
-    if len(phone) > PHONE_MAX_LENGTH:
-        raise ServiceError(_("The phone number is too long."))
     return email, phone
 
 
@@ -177,7 +175,7 @@ def nomination_create(
     refusal = nomination_refusal(membership=locked, at=at)
     if refusal:
         raise PermissionDenied(refusal)
-    name = _clean_text(name, label=gettext("Name"), max_length=NAME_MAX_LENGTH, required=True)
+    name = _clean_text(name, label=pgettext("person", "Name"), max_length=NAME_MAX_LENGTH, required=True)
     email, phone = _clean_contact(email, phone)
     if relationship not in Nomination.Relationship.values:
         raise ServiceError(_("Choose how you know them."))
@@ -391,7 +389,7 @@ def invitation_direct(
 ) -> tuple[Invitation, str]:
     """The organizer (or an admin) invites directly: a nomination by themselves, approved at once."""
     _require_reviewer(organizer, circle.pk)
-    name = _clean_text(name, label=gettext("Name"), max_length=NAME_MAX_LENGTH, required=True)
+    name = _clean_text(name, label=pgettext("person", "Name"), max_length=NAME_MAX_LENGTH, required=True)
     email, phone = _clean_contact(email, phone)
     reason = _clean_text(reason, label=gettext("Why they belong"), max_length=REASON_MAX_LENGTH)
     draft = _clean_draft(draft_card)
@@ -479,11 +477,9 @@ def invitation_reissue(
 
 
 def _new_account(*, username: str | None, password: str | None, email: str) -> User:
-    username = (username or "").strip()
+    username = clean_line(username, label=gettext("Username"), max_length=USERNAME_MAX_LENGTH)
     if not username or not password:
         raise ServiceError(_("Choose a username and a password."))
-    if len(username) > USERNAME_MAX_LENGTH:
-        raise ServiceError(_("The username is too long."))
     try:
         User.username_validator(username)
     except ValidationError as exc:

@@ -292,7 +292,6 @@ def tree_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
             organizer,
             target,
             reason=form.cleaned_data["reason"],
-            action=request.path,
             back=reverse("invitations:tree", args=[slug]) + f"#member-{target.pk}",
         )
         if page is not None:

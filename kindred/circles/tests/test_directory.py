@@ -231,3 +231,47 @@ def test_directory_page_and_api_query_counts_are_constant(
         response = client.get(f"/api/v1/circles/{viewer.circle.slug}/members")
     assert response.status_code == 200
     assert len(response.json()["items"]) == min(size, DIRECTORY_PAGE_SIZE)
+
+
+def test_search_ranks_by_relevance_and_leaves_the_searcher_out(
+    origin: Membership, make_member: Callable[..., Membership]
+) -> None:
+    bio = make_member(display_name="只在简介", bio="以前做过一次PPT")
+    needs = make_member(display_name="需要的人", needs="找人做PPT")
+    tagged = make_member(display_name="有标签")
+    services.card_update(membership=tagged, fields={}, offer_tags=["ppt"])
+    designer = make_member(display_name="设计师", title="PPT设计师", offers="发布会PPT")
+    services.card_update(membership=designer, fields={}, offer_tags=["PPT"])
+    ranked = names(selectors.directory_page(viewer=origin, q="ppt"))
+    assert ranked == ["设计师", "有标签", "需要的人", "只在简介"]
+    # The searcher is not in her own results; browsing (no query) still shows her card.
+    assert "需要的人" not in names(selectors.directory_page(viewer=needs, q="PPT"))
+    assert "需要的人" in names(selectors.directory_page(viewer=needs))
+    # More tokens found rank higher.
+    services.card_update(membership=bio, fields={"bio": "以前做过一次PPT，也做短视频"})
+    assert names(selectors.directory_page(viewer=origin, q="PPT 短视频")) == ["只在简介"]
+
+
+def test_demo_circle_search_for_ppt_puts_the_designer_first() -> None:
+    from kindred.demo.loader import DEMO_SLUG, demo_load
+
+    demo_load()
+    by_username = {
+        m.user.username: m
+        for m in Membership.objects.filter(circle__slug=DEMO_SLUG).select_related("user", "card")
+    }
+    collector = by_username["shenyanqiu"]  # needs a PPT
+    client = Client()
+    client.force_login(collector.user)
+    page = client.get(reverse("circles:directory", args=[DEMO_SLUG]), {"q": "PPT"}).content.decode()
+    designer = by_username["fangxiaoyu"]
+    assert f'id="member-{designer.pk}"' in page and f'id="member-{collector.pk}"' not in page
+    hits = selectors.directory_page(viewer=collector, q="PPT").items
+    assert hits[0].membership.pk == designer.pk
+    assert collector.pk not in {v.membership.pk for v in hits}
+    # Anyone else finds the designer first and the collector (who needs one) before those who mention it once.
+    order = [
+        v.membership.user.username
+        for v in selectors.directory_page(viewer=by_username["laozhou"], q="PPT").items
+    ]
+    assert order[:2] == ["fangxiaoyu", "shenyanqiu"]
