@@ -85,6 +85,7 @@ class Server:
     database: str
     stderr_path: Path
     _tokens: dict[str, str] = field(default_factory=dict)
+    _sessions: dict[str, httpx.Cookies] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url, path)
@@ -114,17 +115,28 @@ class Server:
         return Api(self, token, lang)
 
     def browser(self, username: str | None = None, *, lang: str = "zh-hans") -> Browser:
+        """A browser signed in as `username` through the sign-in form (once; later ones reuse its cookies)."""
         browser = Browser(self, lang)
-        if username:
+        if username in self._sessions:
+            browser.client.cookies.update(self._sessions[username])
+        elif username:
             browser.sign_in(username)
+            self._sessions[username] = httpx.Cookies(browser.client.cookies)
         return browser
+
+    def forget_session(self, username: str) -> None:
+        """After a test signs `username` out: the next browser signs in again."""
+        self._sessions.pop(username, None)
 
     def member_id(self, username: str) -> int:
         return self.members[username]
 
 
-def start_server() -> tuple[Server, Any]:
-    """Start the server; returns it and a `stop()` that ends it and removes what it made."""
+def start_server(*, workers: int = 1, env_extra: dict[str, str] | None = None) -> tuple[Server, Any]:
+    """Start the server; returns it and a `stop()` that ends it and removes what it made.
+
+    `workers` and `env_extra` (e.g. a REDIS_URL, which the test process's environment never passes on) are for
+    the tests of several workers sharing a channel layer."""
     data_dir = Path(tempfile.mkdtemp(prefix="kindred-http-"))
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     env.update(
@@ -134,6 +146,7 @@ def start_server() -> tuple[Server, Any]:
         PYTHONUNBUFFERED="1",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
+    env.update(env_extra or {})
     database: _PostgresDatabase | None = None
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://")):
@@ -163,7 +176,16 @@ def start_server() -> tuple[Server, Any]:
         seeded = json.loads(_run([sys.executable, "-m", "tests.http.seed"], env, "migrate and seed"))
         with (data_dir / "serve.stdout").open("wb") as out, stderr_path.open("wb") as err:
             process = subprocess.Popen(
-                [str(KINDRED), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    str(KINDRED),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ],
                 env=env,
                 cwd=ROOT,
                 stdout=out,

@@ -4,6 +4,11 @@ The background worker (kindred/core/tasks.py) runs in this process by default: w
 periodic scheduler start before uvicorn and stop when it returns (Ctrl-C, SIGTERM). `--no-worker` leaves
 the work to `kindred worker` processes.
 
+WebSockets (the circle's live conversation) run in the same server: uvicorn's websockets implementation, pinging
+every socket so a dead connection is closed. Several workers need a channel layer they share (Redis, REDIS_URL):
+with the in-memory layer each worker would see only its own sockets and silently split every circle, so
+`--workers N` > 1 without REDIS_URL is refused.
+
 WhiteNoise serves the collected, hashed and compressed static files from STATIC_ROOT; the manifest
 storage needs collectstatic to have run, and htmx must be there (`make assets` copies it).
 """
@@ -20,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 ASGI_APP = "kindred.asgi:application"
+WS_PING_SECONDS = 20.0  # uvicorn pings every socket this often and closes it when no pong comes in as long
 REQUIRED_STATIC = ("vendor/htmx.min.js", "kindred/kindred.css")
 # WhiteNoise answers with a file iterator Django reads in a thread under ASGI, and says so once per
 # process. Static files are small and hashed (cached for good by browsers): the note is noise.
@@ -34,6 +40,25 @@ def check_static() -> None:
             f"Missing static files: {', '.join(missing)}. Run `make assets` first "
             "(it copies htmx from node_modules into kindred/static/vendor/). "
             "缺少静态文件，请先运行 make assets。"
+        )
+
+
+def check_live(workers: int) -> None:
+    """WebSockets need an implementation in uvicorn, and several workers need a shared channel layer."""
+    from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+    try:
+        import websockets  # noqa: F401
+    except ImportError as exc:
+        raise CommandError(
+            "uvicorn has no WebSocket implementation: install the `websockets` package "
+            "(pip install -e .). 缺少 websockets 包，实时消息无法工作。"
+        ) from exc
+    if workers > 1 and isinstance(get_channel_layer(), InMemoryChannelLayer):
+        raise CommandError(
+            f"--workers {workers} needs a shared channel layer: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) "
+            "or run one worker. Without it each worker would deliver a circle's messages only to its own "
+            "sockets. 多个 worker 需要共享的 channel layer：请设置 REDIS_URL，或只用一个 worker。"
         )
 
 
@@ -62,6 +87,7 @@ class Command(BaseCommand):
 
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1.")
+        check_live(options["workers"])
         prepare()
         warnings.filterwarnings("ignore", message=STATIC_STREAM_NOTE)
         # Worker processes are spawned afresh: they read their warning filters from the environment.
@@ -91,6 +117,9 @@ class Command(BaseCommand):
                 port=options["port"],
                 workers=options["workers"],
                 lifespan="off",
+                ws="websockets-sansio",
+                ws_ping_interval=WS_PING_SECONDS,
+                ws_ping_timeout=WS_PING_SECONDS,
                 log_level="info",
                 access_log=False,
             )
