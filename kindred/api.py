@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from kindred.accounts.api import BearerTokenAuth, SessionCookieAuth
 from kindred.accounts.api import router as accounts_router
 from kindred.circles.api import router as circles_router
+from kindred.conversation.api import router as conversation_router
 from kindred.core.services import ServiceError
 from kindred.deals.api import router as deals_router
 from kindred.invitations.api import router as invitations_router
@@ -78,3 +79,4 @@ api.add_router("/", matching_router)
 api.add_router("/", meetups_router)
 api.add_router("/", deals_router)
 api.add_router("/", notifications_router)
+api.add_router("/", conversation_router)

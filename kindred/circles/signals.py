@@ -1,7 +1,5 @@
-"""Events other apps may react to without the circles app knowing them."""
+"""Events other apps may react to without the circles app knowing them (defined in kindred.core.events)."""
 
-from django.dispatch import Signal
+from kindred.core.events import member_joined
 
-# Sent after the transaction that added a member commits, for live joins only (a back-dated replay such as
-# the demo loader's sends nothing). Arguments: membership (kindred.circles.models.Membership).
-member_joined = Signal()
+__all__ = ["member_joined"]

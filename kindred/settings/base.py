@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "kindred.meetups",
     "kindred.deals",
     "kindred.notifications",
+    "kindred.conversation",
     "huey.contrib.djhuey",
     "channels",
 ]

@@ -1,0 +1,348 @@
+"""Reads of the conversation, each in a constant number of queries (pinned in tests/test_selectors.py).
+
+A message is read as a dict in the API's shape (schemas.MessageOut). A deleted or hidden message keeps its
+place in the stream as a tombstone, without its text, mentions or payload; the organizer and admins still
+see a hidden message's text and the reason it was hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from kindred.circles import text as search_text
+from kindred.circles.models import CardTag, Membership
+from kindred.circles.selectors import directory_queryset
+from kindred.conversation import routing
+from kindred.core.services import NotFound, ServiceError
+from kindred.matching.selectors import trust_edges
+
+from .models import (
+    OPEN_ASKS_MAX,
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    QUOTE_MAX_LENGTH,
+    ROUTE_HISTORY_MAX,
+    SEARCH_RESULTS_MAX,
+    Ask,
+    AskRoute,
+    Kind,
+    Mention,
+    Message,
+    ReadMarker,
+)
+
+MESSAGE_RELATED = ("author__card", "reply_to__author__card")
+_SYNONYM_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def is_moderator(member: Membership) -> bool:
+    return member.is_active and member.role in (Membership.Role.ORGANIZER, Membership.Role.ADMIN)
+
+
+def message_for_user(*, user: object, message_id: int) -> tuple[Message, Membership]:
+    """For URLs without the circle (/api/v1/messages/{id}): the message and the user's active membership in
+    its circle; the same NotFound for a message that does not exist and for one of someone else's circle."""
+    message = Message.objects.filter(pk=message_id).select_related("circle").first()
+    member = None
+    if message is not None and getattr(user, "is_authenticated", False):
+        member = (
+            Membership.objects.select_related("circle", "card", "user")
+            .filter(circle_id=message.circle_id, user=user, status=Membership.Status.ACTIVE)  # type: ignore[misc]
+            .first()
+        )
+    if message is None or member is None:
+        raise NotFound(_("Message not found."))
+    return message, member
+
+
+# --- the shape of a message --------------------------------------------------------------------------
+
+
+def _person(m: Membership | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"member_id": m.pk, "display_name": getattr(getattr(m, "card", None), "display_name", "")}
+
+
+def _quote(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= QUOTE_MAX_LENGTH else line[: QUOTE_MAX_LENGTH - 1] + "…"
+
+
+def serialize(messages: Sequence[Message], *, moderator: bool) -> list[dict[str, Any]]:
+    """The messages in the API's shape. `messages` come with MESSAGE_RELATED; three queries more at most
+    (mentions, asks, their routes), whatever their number."""
+    ids = [m.pk for m in messages]
+    mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if any(m.kind in (Kind.CHAT, Kind.ASK) for m in messages):
+        for row in Mention.objects.filter(message_id__in=ids).select_related("member__card").order_by("id"):
+            mentions[row.message_id].append(_person(row.member))  # type: ignore[arg-type]
+    asks: dict[int, Ask] = {}
+    routed: dict[int, list[int]] = defaultdict(list)
+    ask_ids = [m.pk for m in messages if m.kind == Kind.ASK]
+    if ask_ids:
+        asks = {a.message_id: a for a in Ask.objects.filter(message_id__in=ask_ids)}
+        rows = AskRoute.objects.filter(ask__message_id__in=ask_ids).order_by("rank")
+        for message_id, member_id in rows.values_list("ask__message_id", "member_id"):
+            routed[message_id].append(member_id)
+    return [_out(m, moderator, mentions, asks, routed) for m in messages]
+
+
+def _out(
+    m: Message,
+    moderator: bool,
+    mentions: dict[int, list[dict[str, Any]]],
+    asks: dict[int, Ask],
+    routed: dict[int, list[int]],
+) -> dict[str, Any]:
+    shown = not m.is_removed or (m.deleted_at is None and moderator)
+    reply = None
+    if m.reply_to_id is not None:
+        parent = m.reply_to
+        reply = {
+            "id": m.reply_to_id,
+            "author": _person(parent.author) if parent is not None else None,
+            "quote": _quote(parent.text) if parent is not None and not parent.is_removed else "",
+            "removed": parent is None or parent.is_removed,
+        }
+    ask = None
+    if m.kind == Kind.ASK and m.pk in asks:
+        a = asks[m.pk]
+        ask = {
+            "status": a.status,
+            "routed_to": routed.get(m.pk, []),
+            "caught_by": a.caught_by_id,
+            "caught_reply_id": a.caught_reply_id,
+            "caught_at": a.caught_at,
+            "closed_at": a.closed_at,
+        }
+    return {
+        "id": m.pk,
+        "prev_id": m.prev_id,
+        "kind": m.kind,
+        "text": m.text if shown else "",
+        "author": _person(m.author),
+        "reply_to": reply,
+        "created_at": m.created_at,
+        "edited_at": m.edited_at,
+        "deleted": m.deleted_at is not None,
+        "hidden": m.hidden_at is not None,
+        "hidden_reason": m.hidden_reason if moderator and m.hidden_at is not None else None,
+        "mentions": mentions.get(m.pk, []) if shown else [],
+        "ask": ask,
+        "payload": m.payload if m.kind not in (Kind.CHAT, Kind.ASK) and shown else None,
+    }
+
+
+def _messages(circle_id: int) -> Any:
+    return Message.objects.filter(circle_id=circle_id).select_related(*MESSAGE_RELATED)
+
+
+def message_get(*, viewer: Membership, message_id: int) -> dict[str, Any]:
+    message = _messages(viewer.circle_id).filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_("Message not found."))
+    return serialize([message], moderator=is_moderator(viewer))[0]
+
+
+def message_public(*, message_id: int) -> dict[str, Any]:
+    """The message as an ordinary member sees it (what the live frame carries)."""
+    message = Message.objects.select_related(*MESSAGE_RELATED).get(pk=message_id)
+    return serialize([message], moderator=False)[0]
+
+
+def messages_page(
+    *, viewer: Membership, after: int | None = None, before: int | None = None, limit: int = PAGE_DEFAULT
+) -> list[dict[str, Any]]:
+    """Up to `limit` messages of the viewer's circle, oldest first: the first ones after `after`; else
+    the last ones before `before`; else the latest. Both: those between, from `after` on."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise ServiceError(_("Ask for 1 to %(n)d messages.") % {"n": PAGE_MAX}, code="bad_limit")
+    qs = _messages(viewer.circle_id)
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    # Catching up reads forwards from `after`; otherwise the latest ones, turned oldest first.
+    rows = list(qs.order_by("id")[:limit]) if after is not None else list(qs.order_by("-id")[:limit])[::-1]
+    return serialize(rows, moderator=is_moderator(viewer))
+
+
+# --- asks --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenAsks:
+    items: list[dict[str, Any]]
+    total: int  # asks ever posted (not deleted or hidden)
+    open: int
+    caught: int
+    closed: int
+
+    @property
+    def catch_rate(self) -> float | None:
+        """Caught asks among all asks (None before the first ask)."""
+        return round(self.caught / self.total, 4) if self.total else None
+
+
+def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
+    """The circle's open asks, newest first, and its catch rate (five queries at most)."""
+    visible = Ask.objects.filter(
+        circle_id=viewer.circle_id, message__deleted_at__isnull=True, message__hidden_at__isnull=True
+    )
+    counts = visible.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status=Ask.Status.OPEN)),
+        caught=Count("id", filter=Q(status=Ask.Status.CAUGHT)),
+        closed=Count("id", filter=Q(status=Ask.Status.CLOSED)),
+    )
+    rows = list(
+        _messages(viewer.circle_id)
+        .filter(pk__in=visible.filter(status=Ask.Status.OPEN).values("message_id"))
+        .order_by("-id")[:limit]
+    )
+    return OpenAsks(items=serialize(rows, moderator=is_moderator(viewer)), **counts)
+
+
+# --- unread ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unread:
+    last_read_id: int
+    count: int  # others' messages after the marker, not deleted or hidden
+    first_unread_id: int | None
+
+
+def unread(*, member: Membership) -> Unread:
+    """Where the member stopped reading, how many messages came since and the first of them (2 queries)."""
+    last = ReadMarker.objects.filter(member=member).values_list("last_read_id", flat=True).first() or 0
+    agg = (
+        Message.objects.filter(
+            circle_id=member.circle_id, pk__gt=last, deleted_at__isnull=True, hidden_at__isnull=True
+        )
+        .exclude(author=member)
+        .aggregate(n=Count("id"), first=Min("id"))
+    )
+    return Unread(last_read_id=last, count=agg["n"], first_unread_id=agg["first"])
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+
+def search(*, viewer: Membership, q: str, limit: int = SEARCH_RESULTS_MAX) -> list[dict[str, Any]]:
+    """Messages matching every token of `q` (jieba tokens, as the directory), newest first, each with
+    the message before and after it in the stream (six queries at most). Deleted and hidden messages are
+    not found."""
+    tokens = search_text.query_tokens(q)
+    if not tokens:
+        raise ServiceError(_("Type something to search for."), code="empty_query")
+    qs = _messages(viewer.circle_id).filter(deleted_at__isnull=True, hidden_at__isnull=True)
+    for token in tokens:
+        qs = qs.filter(search_document__contains=token)
+    hits = list(qs.order_by("-id")[:limit])
+    if not hits:
+        return []
+    hit_ids = [m.pk for m in hits]
+    prev_ids = [m.prev_id for m in hits if m.prev_id is not None]
+    neighbours = list(
+        _messages(viewer.circle_id)
+        .filter(Q(pk__in=prev_ids) | Q(prev_id__in=hit_ids))
+        .exclude(pk__in=hit_ids)
+    )
+    everything = {m.pk: m for m in [*hits, *neighbours]}
+    shaped = dict(
+        zip(everything, serialize(list(everything.values()), moderator=is_moderator(viewer)), strict=True)
+    )
+    after = {m.prev_id: m.pk for m in everything.values() if m.prev_id is not None}
+    return [
+        {
+            "message": shaped[m.pk],
+            "before": shaped.get(m.prev_id) if m.prev_id is not None else None,
+            "after": shaped.get(after[m.pk]) if m.pk in after else None,
+        }
+        for m in hits
+    ]
+
+
+# --- what the router reads ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutingInputs:
+    history: list[routing.Ask]
+    profiles: list[routing.Profile]
+    closeness: dict[str, dict[str, float]]
+    members: dict[int, Membership]  # the active members, by id
+
+
+def routing_inputs(*, circle_id: int) -> RoutingInputs:
+    """The circle's asks with who answered them (replies, and the member who caught it), the active
+    members' cards (offers, offer tags, industries) and the trust graph, for the router (six queries)."""
+    asks = list(
+        Ask.objects.filter(
+            circle_id=circle_id, message__deleted_at__isnull=True, message__hidden_at__isnull=True
+        )
+        .select_related("message")
+        .order_by("-id")[:ROUTE_HISTORY_MAX]
+    )
+    replies: dict[int, list[routing.Answer]] = defaultdict(list)
+    rows = Message.objects.filter(
+        reply_to_id__in=[a.message_id for a in asks],
+        author__isnull=False,
+        deleted_at__isnull=True,
+        hidden_at__isnull=True,
+    ).values_list("reply_to_id", "author_id", "text", "created_at")
+    for parent, author, text, created in rows:
+        replies[parent].append(routing.Answer(user=str(author), body=text, created=created))
+    history = []
+    for a in reversed(asks):
+        answers = replies.get(a.message_id, [])
+        catcher = str(a.caught_by_id)
+        if a.caught_by_id is not None and a.caught_at is not None and all(x.user != catcher for x in answers):
+            answers = [*answers, routing.Answer(user=str(a.caught_by_id), body="", created=a.caught_at)]
+        history.append(
+            routing.Ask(
+                id=str(a.message_id),
+                title=a.message.text,
+                created=a.message.created_at,
+                asker=str(a.message.author_id),
+                answers=tuple(answers),
+            )
+        )
+    members = {
+        m.pk: m
+        for m in directory_queryset(circle_id=circle_id)
+        .select_related("card")
+        .prefetch_related("card__industries")
+    }
+    tags: dict[int, list[str]] = defaultdict(list)
+    for card_id, name in CardTag.objects.filter(
+        card__membership__in=list(members), kind=CardTag.Kind.OFFER
+    ).values_list("card_id", "name"):
+        tags[card_id].append(name)
+    profiles = []
+    for m in members.values():
+        card = getattr(m, "card", None)
+        if card is None:
+            continue
+        industries: list[str] = []
+        for ind in card.industries.all():
+            industries += [ind.name_zh, ind.name_en, *(w for w in _SYNONYM_SPLIT.split(ind.synonyms) if w)]
+        profiles.append(
+            routing.Profile(
+                user=str(m.pk), offers=card.offers, tags=tuple(tags[card.pk]), industries=tuple(industries)
+            )
+        )
+    closeness: dict[str, dict[str, float]] = defaultdict(dict)
+    for low, high, weight in trust_edges(circle_id=circle_id):
+        closeness[str(low)][str(high)] = weight
+        closeness[str(high)][str(low)] = weight
+    return RoutingInputs(history=history, profiles=profiles, closeness=dict(closeness), members=members)
