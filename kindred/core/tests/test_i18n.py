@@ -13,7 +13,8 @@ from django.utils.translation import gettext
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(ROOT.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
-ENTRY = re.compile(r'^(#, fuzzy\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+# A fuzzy flag may be followed by the previous msgid ("#| msgid ..."), which makemessages writes.
+ENTRY = re.compile(r'^(#, fuzzy.*\n(?:#\|.*\n)*)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
 
 
 def _entries(path: Path) -> list[tuple[bool, str, str]]:
