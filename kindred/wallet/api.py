@@ -18,7 +18,9 @@ from kindred.circles.selectors import membership_for_circle, membership_get
 from kindred.core.schemas import ERRORS
 
 from . import selectors, services
+from .greeting import greeting_status
 from .models import IDEMPOTENCY_KEY_MAX_LENGTH, Envelope, Payment
+from .providers import get_provider
 from .schemas import (
     MAX_ID,
     EntryOut,
@@ -53,13 +55,33 @@ def _payment_out(payment: Payment, balance: int) -> PaymentOut:
     return PaymentOut(
         id=payment.pk,
         provider=payment.provider,
-        simulated=services.provider().simulated,
+        simulated=get_provider(payment.provider).simulated,
         reference=payment.reference,
         direction=payment.direction,  # type: ignore[arg-type]
         amount_fen=payment.amount_fen,
+        status=payment.status,  # type: ignore[arg-type]
+        settled_at=payment.settled_at,
         balance_fen=balance,
         created_at=payment.created_at,
     )
+
+
+# The same key and body return the first result; printable ASCII, as HTTP headers are.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        pattern=r"^[ -~]*$",
+        description="The same key and body return the first result; the same key with another body: 422.",
+    ),
+]
+
+
+def _idempotency_mismatch(exc: services.IdempotencyMismatch) -> Status[Any]:
+    item = {"loc": ["header", "Idempotency-Key"], "msg": str(exc.message), "type": exc.code}
+    return Status(422, {"detail": [item]})
 
 
 def fresh(envelope: Envelope) -> Envelope:
@@ -146,11 +168,28 @@ def topup(request: HttpRequest, payload: TopupIn) -> Status[PaymentOut]:
     return Status(201 if result.created else 200, _payment_out(result.payment, balance))
 
 
-@router.post("/wallet/withdrawals", response={201: PaymentOut, **ERRORS}, summary="Withdraw (simulated)")
-def withdraw(request: HttpRequest, payload: WithdrawalIn) -> Status[PaymentOut]:
-    payment = services.withdrawal_create(user=request.user, amount_fen=payload.amount_fen)  # type: ignore[arg-type]
+@router.post(
+    "/wallet/withdrawals",
+    response={202: PaymentOut, 200: PaymentOut, **ERRORS},
+    summary="Withdraw (simulated)",
+)
+def withdraw(
+    request: HttpRequest, payload: WithdrawalIn, idempotency_key: IdempotencyKeyHeader = None
+) -> Status[Any]:
+    """Cash out of the wallet: the amount leaves the balance at once and the withdrawal is `pending`
+    until the payment provider answers (`status`: completed, or refused and refunded to the wallet).
+    202 for a new withdrawal (with its status so far); 200 with the first one when its Idempotency-Key
+    was used before (nothing is booked again)."""
+    try:
+        result = services.withdrawal_create(
+            user=request.user,  # type: ignore[arg-type]
+            amount_fen=payload.amount_fen,
+            idempotency_key=idempotency_key or "",
+        )
+    except services.IdempotencyMismatch as exc:
+        return _idempotency_mismatch(exc)
     balance = selectors.wallet_balance(user=request.user)  # type: ignore[arg-type]
-    return Status(201, _payment_out(payment, balance))
+    return Status(202 if result.created else 200, _payment_out(result.payment, balance))
 
 
 # --- Envelopes -------------------------------------------------------------------------------------
@@ -168,15 +207,7 @@ def send(
     request: HttpRequest,
     slug: str,
     payload: EnvelopeIn,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            None,
-            alias="Idempotency-Key",
-            max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
-            description="The same key and body return the first result; the same key with another body: 422.",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     """Send a red envelope to the circle from your wallet: lucky (拼手气) or equal shares."""
     me = membership_for_circle(user=request.user, slug=slug)
@@ -191,8 +222,7 @@ def send(
             request_hash=_request_hash(slug, payload),
         )
     except services.IdempotencyMismatch as exc:
-        item = {"loc": ["header", "Idempotency-Key"], "msg": str(exc.message), "type": exc.code}
-        return Status(422, {"detail": [item]})
+        return _idempotency_mismatch(exc)
     envelope, viewer = selectors.envelope_membership(user=request.user, envelope_id=envelope.pk)
     return Status(201, envelope_out(selectors.envelope_view(envelope=envelope, viewer=viewer)))
 
@@ -202,7 +232,7 @@ def envelope_list(request: HttpRequest, slug: str, query: Query[PageQuery]) -> E
     """The circle's red envelopes, newest first; a newcomer's greeting is marked `is_greeting`."""
     me = membership_for_circle(user=request.user, slug=slug)
     listing = selectors.circle_envelopes(circle=me.circle, viewer=me, page=query.page)
-    status = selectors.greeting_status(membership=me, rules=selectors.rules_for(circle=me.circle))
+    status = greeting_status(membership=me, rules=selectors.rules_for(circle=me.circle))
     return EnvelopeListOut(
         page=listing.page,
         has_next=listing.has_next,

@@ -8,13 +8,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import GREETING_TEXT_MAX_LENGTH, PROVIDER_REFERENCE_MAX_LENGTH, Envelope, GreetingRule
+from kindred.core.text import LineField
+
+from .models import (
+    DEFAULT_GREETING,
+    GREETING_TEXT_MAX_LENGTH,
+    PROVIDER_REFERENCE_MAX_LENGTH,
+    Envelope,
+    GreetingRule,
+)
 
 MAX_YUAN = Decimal("10000000")
-
-
-def to_fen(yuan: Decimal) -> int:
-    return int((yuan * 100).to_integral_value())
 
 
 class YuanField(forms.DecimalField):
@@ -29,13 +33,13 @@ class YuanField(forms.DecimalField):
 
 class TopupForm(forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
-    reference = forms.CharField(
-        widget=forms.HiddenInput, required=False, max_length=PROVIDER_REFERENCE_MAX_LENGTH
-    )
+    reference = LineField(widget=forms.HiddenInput, required=False, max_length=PROVIDER_REFERENCE_MAX_LENGTH)
 
 
 class WithdrawForm(forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
+    # A double-submitted form cashes out once.
+    idempotency_key = LineField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class EnvelopeForm(forms.Form):
@@ -44,13 +48,13 @@ class EnvelopeForm(forms.Form):
     )
     total = YuanField(label=_("Total (yuan)"))
     shares = forms.IntegerField(label=_("Shares"), min_value=1, max_value=10_000, initial=10)
-    greeting = forms.CharField(
+    greeting = LineField(
         label=_("Greeting"),
         required=False,
         max_length=GREETING_TEXT_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"placeholder": "恭喜发财，大吉大利"}),
+        widget=forms.TextInput(attrs={"placeholder": DEFAULT_GREETING}),
     )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    idempotency_key = LineField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class WalletSettingsForm(forms.Form):

@@ -25,13 +25,20 @@ ENVELOPE_MAX_SHARE_FEN = 200 * FEN_PER_YUAN  # no share above 200 yuan
 ENVELOPE_TTL = timedelta(hours=24)  # unclaimed shares go back to the sender after this
 TOPUP_MAX_FEN = 50_000 * FEN_PER_YUAN  # one top-up or withdrawal
 GREETING_TEXT_MAX_LENGTH = 60
-DEFAULT_GREETING_TEXT = "恭喜发财，大吉大利"
+DEFAULT_GREETING_TEXT = "恭喜发财，大吉大利"  # the column's default (data, in the circle's first language)
+# An envelope sent without words carries this, in the sender's language (恭喜发财，大吉大利 in Chinese).
+DEFAULT_GREETING = _("Wishing you prosperity and good luck")
 GREETING_SUGGESTION_DAYS = 7  # a newcomer is reminded of a suggested greeting for this long
 DEFAULT_GREETING_MIN_TOTAL_FEN = 100  # 1 yuan: small equal envelopes are welcome
 DEFAULT_GREETING_MIN_SHARES = 1
 ENTRIES_PAGE_SIZE = 20
 ENVELOPES_PAGE_SIZE = 20
 EXPIRY_SWEEP_SECONDS = 30  # the running server refunds expired envelopes at least this often
+# A withdrawal is settled with the provider right after it commits; one still pending after this long
+# (the process stopped before the provider answered, or the provider did not answer) is asked again by
+# the sweep, which runs this often.
+WITHDRAWAL_SETTLE_AFTER = timedelta(minutes=2)
+WITHDRAWAL_SWEEP_SECONDS = 60
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 # On PostgreSQL a grab runs as one database function (migration 0003); False: the ORM path, as on SQLite.
 GRAB_IN_DATABASE = True
@@ -91,6 +98,7 @@ class LedgerTransaction(models.Model):
         ENVELOPE_SEND = "envelope_send", _("Red envelope sent")
         ENVELOPE_GRAB = "envelope_grab", _("Red envelope grabbed")
         ENVELOPE_REFUND = "envelope_refund", _("Red envelope refund")
+        WITHDRAWAL_REFUND = "withdrawal_refund", _("Cash-out declined, refunded")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # What caused it: "payment:<id>", "envelope:<id>", "share:<id>".
@@ -125,11 +133,21 @@ class Entry(models.Model):
 
 
 class Payment(models.Model):
-    """A top-up or withdrawal through a payment provider, unique on the provider's reference."""
+    """A top-up or withdrawal through a payment provider, unique on the provider's reference.
+
+    A top-up is booked once the provider has charged: it is `completed` from the start. A withdrawal is
+    booked (the wallet debited) first and is `pending` until the provider answers, after the booking
+    commits: `completed` when it paid out, `refused` when it declined, and then a reversing transaction
+    (`refund_transaction`, its own cause) gives the money back to the wallet."""
 
     class Direction(models.TextChoices):
         IN = "in", _("Top-up")
         OUT = "out", _("Withdrawal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        REFUSED = "refused", _("Declined, refunded")
 
     provider = models.CharField(max_length=64)
     reference = models.CharField(max_length=PROVIDER_REFERENCE_MAX_LENGTH)
@@ -138,11 +156,35 @@ class Payment(models.Model):
     amount_fen = models.BigIntegerField()
     transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="payment")
     created_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.COMPLETED)
+    settled_at = models.DateTimeField(null=True, blank=True)  # when the provider's answer was recorded
+    refund_transaction = models.OneToOneField(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="refunded_payment"
+    )
+    # The client's Idempotency-Key of a withdrawal: the same key books it once.
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH, blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["provider", "reference"], name="payment_provider_ref_uniq"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="payment_idempotency_key_uniq",
+            ),
+            # Only a withdrawal waits for the provider or is refused; refused iff refunded.
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(status="completed"), name="payment_topup_completed"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="refused", refund_transaction__isnull=False)
+                | (~Q(status="refused") & Q(refund_transaction__isnull=True)),
+                name="payment_refund_iff_refused",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="payment_pending_since")
         ]
 
     def __str__(self) -> str:
@@ -151,7 +193,7 @@ class Payment(models.Model):
 
 class Envelope(models.Model):
     class Mode(models.TextChoices):
-        LUCKY = "lucky", _("Lucky (拼手气)")
+        LUCKY = "lucky", _("Lucky")
         EQUAL = "equal", _("Equal shares")
 
     class Status(models.TextChoices):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+
+from kindred.core.text import OneLine
 
 from .models import GREETING_TEXT_MAX_LENGTH, PROVIDER_REFERENCE_MAX_LENGTH
 from .selectors import MAX_PAGE
@@ -43,6 +45,13 @@ class PaymentOut(Schema):
     reference: str
     direction: Literal["in", "out"]
     amount_fen: int
+    status: Literal["pending", "completed", "refused"] = Field(
+        ...,
+        description="A top-up is `completed` when booked. A withdrawal is booked (the wallet debited) and "
+        "`pending` until the payment provider answers, after the booking commits: `completed` when it paid "
+        "out; `refused` when it declined, and then the amount is back in the wallet (a refund entry).",
+    )
+    settled_at: datetime | None = Field(..., description="When the provider's answer was recorded.")
     balance_fen: int
     created_at: datetime
 
@@ -70,7 +79,14 @@ class EnvelopeIn(Schema):
     total_fen: int = Field(..., ge=1, le=MAX_FEN, description="The whole envelope, in fen.")
     shares: int = Field(..., ge=1, le=MAX_SHARES, description="How many members can grab it.")
     mode: Literal["lucky", "equal"] = Field("lucky", description="lucky (拼手气) or equal shares.")
-    greeting: str = Field("", max_length=GREETING_TEXT_MAX_LENGTH, description="Empty: 恭喜发财，大吉大利.")
+    greeting: Annotated[
+        str,
+        Field(
+            max_length=GREETING_TEXT_MAX_LENGTH,
+            description="One line. Empty: the default wish in your language (恭喜发财，大吉大利).",
+        ),
+        OneLine,
+    ] = ""
 
 
 class MemberRefOut(Schema):

@@ -3,37 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import NotFound
 
+from .greeting import owing_members
 from .models import (
     ENTRIES_PAGE_SIZE,
     ENVELOPES_PAGE_SIZE,
-    GREETING_SUGGESTION_DAYS,
     Account,
     CircleWalletSettings,
     Entry,
     Envelope,
     GreetingRule,
-    GreetingWaiver,
+    LedgerTransaction,
+    Payment,
     Share,
 )
 
 MAX_PAGE = 100_000
-
-
-def fen_to_yuan(fen: int) -> str:
-    """2.50 for 250 fen (a sign for negative amounts)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 # --- The wallet ------------------------------------------------------------------------------------
@@ -64,8 +58,21 @@ class EntryView:
         return self.entry.transaction.envelope
 
     @property
+    def payment_status(self) -> str | None:
+        """A withdrawal's status (pending, completed, refused); None for other entries."""
+        payment = getattr(self.entry.transaction, "payment", None)
+        return payment.status if payment is not None and payment.direction == Payment.Direction.OUT else None
+
+    @property
     def description(self) -> str:
         env = self.envelope
+        status = self.payment_status
+        if status == Payment.Status.PENDING:
+            return str(_("Pending: waiting for the payment provider"))
+        if status == Payment.Status.REFUSED:
+            return str(_("Declined by the payment provider, refunded"))
+        if self.kind == LedgerTransaction.Kind.WITHDRAWAL_REFUND:
+            return str(_("The declined cash-out, back in your wallet"))
         if env is None:
             return str(_("Simulated payment provider"))
         return str(_("%(sender)s's red envelope in %(circle)s")) % {
@@ -80,6 +87,11 @@ class WalletPage:
     entries: list[EntryView]
     page: int
     has_next: bool
+    pending_withdrawals: list[Payment] = field(default_factory=list)
+
+    @property
+    def pending_fen(self) -> int:
+        return sum(p.amount_fen for p in self.pending_withdrawals)
 
     @property
     def has_previous(self) -> bool:
@@ -95,7 +107,8 @@ def wallet_balance(*, user: AbstractBaseUser) -> int:
 
 
 def wallet_page(*, user: AbstractBaseUser, page: int = 1, size: int = ENTRIES_PAGE_SIZE) -> WalletPage:
-    """The user's balance and one page of their entries, newest first. Two queries."""
+    """The user's balance, their withdrawals still pending, and one page of their entries, newest first.
+    Three queries."""
     page = max(1, min(page, MAX_PAGE))
     account = Account.objects.filter(kind=Account.Kind.USER, user_id=user.pk).first()
     if account is None:
@@ -103,14 +116,20 @@ def wallet_page(*, user: AbstractBaseUser, page: int = 1, size: int = ENTRIES_PA
     start = (page - 1) * size
     rows = list(
         Entry.objects.filter(account=account)
-        .select_related("transaction__envelope__sender__card", "transaction__envelope__circle", "transaction")
+        .select_related(
+            "transaction__envelope__sender__card", "transaction__envelope__circle", "transaction__payment"
+        )
         .order_by("-id")[start : start + size + 1]
     )
+    pending = Payment.objects.filter(
+        user_id=user.pk, direction=Payment.Direction.OUT, status=Payment.Status.PENDING
+    ).order_by("created_at", "id")
     return WalletPage(
         balance_fen=account.balance,
         entries=[EntryView(e) for e in rows[:size]],
         page=page,
         has_next=len(rows) > size,
+        pending_withdrawals=list(pending),
     )
 
 
@@ -124,56 +143,12 @@ def rules_for(*, circle: Circle | int) -> CircleWalletSettings:
     )
 
 
-def greeting_owed(*, membership: Membership, rules: CircleWalletSettings) -> bool:
-    """Whether `membership` still owes the circle a greeting envelope under a required rule."""
-    if rules.greeting_rule != GreetingRule.REQUIRED or membership.sponsor_id is None:
-        return False
-    if rules.required_since is None or membership.joined_at < rules.required_since:
-        return False
-    if Envelope.objects.filter(sender=membership, is_greeting=True).exists():
-        return False
-    return not GreetingWaiver.objects.filter(membership=membership).exists()
-
-
-GREETING_OWED = "owed"  # required, not sent, not waived
-GREETING_SUGGESTED = "suggested"  # suggested and the member is new
-
-
-def greeting_status(*, membership: Membership, rules: CircleWalletSettings) -> str | None:
-    """Whether to remind the member of their greeting envelope (two queries at most)."""
-    if rules.greeting_rule == GreetingRule.OFF or membership.sponsor_id is None:
-        return None
-    if Envelope.objects.filter(sender=membership).exists():
-        return None
-    if GreetingWaiver.objects.filter(membership=membership).exists():
-        return None
-    if rules.greeting_rule == GreetingRule.REQUIRED and (
-        rules.required_since is not None and membership.joined_at >= rules.required_since
-    ):
-        return GREETING_OWED
-    if membership.joined_at >= timezone.now() - timedelta(days=GREETING_SUGGESTION_DAYS):
-        return GREETING_SUGGESTED
-    return None
-
-
 def members_owing_greeting(*, circle: Circle, rules: CircleWalletSettings) -> list[Membership]:
-    """Under a required rule: the active members who joined since it was set and have not greeted nor
-    been excused. One query."""
-    if rules.greeting_rule != GreetingRule.REQUIRED or rules.required_since is None:
+    """The active members who owe a greeting envelope (see greeting.py), newest first. One query."""
+    if rules.greeting_rule != GreetingRule.REQUIRED:
         return []
-    greeted = Envelope.objects.filter(sender=OuterRef("pk"), is_greeting=True)
-    waived = GreetingWaiver.objects.filter(membership=OuterRef("pk"))
-    return list(
-        Membership.objects.filter(
-            circle=circle,
-            status=Membership.Status.ACTIVE,
-            sponsor__isnull=False,
-            joined_at__gte=rules.required_since,
-        )
-        .filter(~Exists(greeted), ~Exists(waived))
-        .select_related("card")
-        .order_by("-joined_at")
-    )
+    members = Membership.objects.filter(circle=circle, status=Membership.Status.ACTIVE)
+    return list(owing_members(members).select_related("card").order_by("-joined_at"))
 
 
 # --- Envelopes -------------------------------------------------------------------------------------

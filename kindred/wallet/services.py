@@ -8,6 +8,8 @@ in the same order, so concurrent transfers cannot deadlock:
       → accounts, by id (`ledger_post`)
         → the envelope row (finishing or expiring it)
 
+A withdrawal's answer from the provider is recorded under the payment's row lock, then the accounts.
+
 A send locks the sender's wallet first (its escrow account is new, with a higher id), which also
 serializes one user's sends (greeting and idempotency checks). On SQLite every write transaction is
 IMMEDIATE (one writer at a time), so the same code is safe there without row locks.
@@ -16,9 +18,12 @@ IMMEDIATE (one writer at a time), so the same code is safe there without row loc
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,11 +34,14 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Circle, Membership
 from kindred.circles.selectors import circle_member_count
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_line
 
 from . import split
+from .greeting import greeting_owed, greeting_refusal, is_greeting
 from .models import (
-    DEFAULT_GREETING_TEXT,
+    DEFAULT_GREETING,
     GREETING_TEXT_MAX_LENGTH,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
     Account,
     CircleWalletSettings,
     Entry,
@@ -46,8 +54,11 @@ from .models import (
     Share,
     limit,
 )
-from .providers import PaymentProvider, ProviderRefused, get_provider
-from .selectors import greeting_owed, rules_for
+from .money import fen_to_yuan
+from .providers import PaymentProvider, ProviderRefused, ProviderUnavailable, get_provider
+from .selectors import rules_for
+
+log = logging.getLogger(__name__)
 
 
 class Gone(ServiceError):
@@ -186,7 +197,7 @@ def _check_payment_amount(amount_fen: int) -> None:
     top = limit("TOPUP_MAX_FEN")
     if not isinstance(amount_fen, int) or not 1 <= amount_fen <= top:
         raise ServiceError(
-            _("The amount must be between 0.01 and %(max)s yuan.") % {"max": f"{top / 100:,.2f}"},
+            _("The amount must be between 0.01 and %(max)s yuan.") % {"max": fen_to_yuan(top)},
             code="bad_amount",
         )
 
@@ -242,8 +253,17 @@ def _same_payment(existing: Payment, *, user: User, amount_fen: int, direction: 
 
 @transaction.atomic
 def _book_payment(
-    *, user: User, amount_fen: int, reference: str, provider_name: str, direction: str, at: datetime
+    *,
+    user: User,
+    amount_fen: int,
+    reference: str,
+    provider_name: str,
+    direction: str,
+    at: datetime,
+    idempotency_key: str = "",
 ) -> Payment:
+    """Book a top-up (completed: the provider has charged) or a withdrawal (pending: the provider is asked
+    after commit, by `withdrawal_settle`)."""
     wallet = wallet_account(user=user)
     outside = external_account(provider_name=provider_name)
     sign = 1 if direction == Payment.Direction.IN else -1
@@ -263,33 +283,157 @@ def _book_payment(
         amount_fen=amount_fen,
         transaction=txn,
         created_at=at,
+        status=Payment.Status.COMPLETED if sign > 0 else Payment.Status.PENDING,
+        settled_at=at if sign > 0 else None,
+        idempotency_key=idempotency_key,
     )
     audit_record(
         at=at,
         action="wallet_topup" if sign > 0 else "wallet_withdrawal",
         actor=user,
         target=payment,
-        data={"amount_fen": amount_fen, "provider": provider_name},
+        data={"amount_fen": amount_fen, "provider": provider_name, "status": payment.status},
     )
+    if sign < 0:
+        # Outside this transaction, once it has committed; a failure is logged and the sweep retries.
+        transaction.on_commit(partial(withdrawal_settle, payment_id=payment.pk), robust=True)
     return payment
 
 
-def withdrawal_create(*, user: User, amount_fen: int, at: datetime | None = None) -> Payment:
-    """Pay money out of the wallet through the provider. InsufficientFunds and nothing changed when the
-    balance is short. The provider is told only after the booking commits."""
+def withdrawal_create(
+    *, user: User, amount_fen: int, idempotency_key: str = "", at: datetime | None = None
+) -> PaymentResult:
+    """Pay money out of the wallet through the provider: the wallet is debited now and the withdrawal is
+    `pending`; the provider is asked after commit (`withdrawal_settle`), and a refusal refunds it.
+
+    InsufficientFunds and nothing changed when the balance is short. With `idempotency_key`, the same key
+    and amount return the first withdrawal and book nothing (created False); the same key with another
+    amount raises IdempotencyMismatch."""
     _check_payment_amount(amount_fen)
+    key = clean_line(idempotency_key, label="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    if key:
+        existing = Payment.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return _same_withdrawal(existing, amount_fen=amount_fen)
     pay = provider()
-    reference = pay.new_reference()
-    payment = _book_payment(
-        user=user,
-        amount_fen=amount_fen,
-        reference=reference,
-        provider_name=pay.name,
-        direction=Payment.Direction.OUT,
-        at=at or timezone.now(),
+    try:
+        payment = _book_payment(
+            user=user,
+            amount_fen=amount_fen,
+            reference=pay.new_reference(),
+            provider_name=pay.name,
+            direction=Payment.Direction.OUT,
+            at=at or timezone.now(),
+            idempotency_key=key,
+        )
+    except IntegrityError:
+        # A concurrent request with the same key won: answer with its withdrawal.
+        existing = Payment.objects.filter(user=user, idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return _same_withdrawal(existing, amount_fen=amount_fen)
+    # Outside a caller's transaction the provider has answered by now (on commit): show its answer.
+    payment.refresh_from_db(fields=["status", "settled_at", "refund_transaction"])
+    return PaymentResult(payment=payment, created=True)
+
+
+def _same_withdrawal(existing: Payment, *, amount_fen: int) -> PaymentResult:
+    if existing.amount_fen != amount_fen or existing.direction != Payment.Direction.OUT:
+        raise IdempotencyMismatch(
+            _("This Idempotency-Key was used with another request."), code="idempotency_mismatch"
+        )
+    return PaymentResult(payment=existing, created=False)
+
+
+def withdrawal_settle(*, payment_id: int, at: datetime | None = None) -> Payment:
+    """Ask the provider to pay out a pending withdrawal and record its answer, exactly once.
+
+    Runs outside any transaction of the booking (after its commit, or from the sweep) and is safe to run
+    again or at the same time: the provider is asked with the withdrawal's own reference (a payout is
+    idempotent on it), and the answer is recorded under the payment's row lock only while it is still
+    pending. Paid: `completed`. Declined: `refused`, and a reversing transaction (cause
+    "refund:payment:<provider>:<reference>") gives the amount back to the wallet. No answer
+    (ProviderUnavailable): it stays pending for the next sweep."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    try:
+        get_provider(payment.provider).payout(
+            user_id=payment.user_id, amount_fen=payment.amount_fen, reference=payment.reference
+        )
+    except ProviderRefused:
+        refused = True
+    except ProviderUnavailable:
+        log.warning("withdrawal %s: no answer from %s, left pending", payment.pk, payment.provider)
+        return payment
+    else:
+        refused = False
+    return _withdrawal_record(payment_id=payment_id, refused=refused, at=at or timezone.now())
+
+
+@transaction.atomic
+def _withdrawal_record(*, payment_id: int, refused: bool, at: datetime) -> Payment:
+    # Lock order: the payment row → the accounts (ledger_post), as nothing else locks a payment row.
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.PENDING:
+        return payment  # another settler recorded the answer first
+    data: dict[str, Any] = {"amount_fen": payment.amount_fen, "provider": payment.provider}
+    if refused:
+        wallet = wallet_account(user=payment.user_id)
+        outside = external_account(provider_name=payment.provider)
+        refund, _balances = ledger_post(
+            kind=LedgerTransaction.Kind.WITHDRAWAL_REFUND,
+            reference=f"refund:payment:{payment.provider}:{payment.reference}",
+            legs=[(outside.pk, -payment.amount_fen), (wallet.pk, payment.amount_fen)],
+            at=at,
+        )
+        payment.status, payment.refund_transaction = Payment.Status.REFUSED, refund
+        data["refund_transaction"] = refund.pk
+    else:
+        payment.status = Payment.Status.COMPLETED
+    payment.settled_at = at
+    payment.save(update_fields=["status", "refund_transaction", "settled_at"])
+    audit_record(
+        at=at,
+        action="wallet_withdrawal_refused" if refused else "wallet_withdrawal_completed",
+        target=payment,
+        data=data,
     )
-    pay.payout(user_id=user.pk, amount_fen=amount_fen, reference=reference)
     return payment
+
+
+@dataclass(frozen=True)
+class SettleReport:
+    completed: int = 0
+    refused: int = 0
+    pending: int = 0  # still without an answer (asked again at the next sweep)
+
+
+def withdrawals_settle_pending(*, now: datetime | None = None) -> SettleReport:
+    """The sweep: settle every withdrawal still pending WITHDRAWAL_SETTLE_AFTER after it was booked (the
+    process stopped before the provider answered, or the provider did not answer). Idempotent; safe to run
+    from several processes at once; one failing withdrawal does not stop the others."""
+    now = now or timezone.now()
+    due = list(
+        Payment.objects.filter(
+            status=Payment.Status.PENDING, created_at__lte=now - limit("WITHDRAWAL_SETTLE_AFTER")
+        )
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+    counts = dict.fromkeys(Payment.Status.values, 0)
+    for payment_id in due:
+        try:
+            status = withdrawal_settle(payment_id=payment_id, at=now).status
+        except Exception:  # a provider error we do not know: logged, retried at the next sweep
+            log.exception("withdrawal %s: settling failed, left pending", payment_id)
+            status = Payment.Status.PENDING
+        counts[status] += 1
+    return SettleReport(
+        completed=counts[Payment.Status.COMPLETED],
+        refused=counts[Payment.Status.REFUSED],
+        pending=counts[Payment.Status.PENDING],
+    )
 
 
 # --- Circle rules ----------------------------------------------------------------------------------
@@ -381,7 +525,7 @@ def _check_envelope(*, total_fen: int, shares: int, mode: str, members: int) -> 
     max_total = limit("ENVELOPE_MAX_TOTAL_FEN")
     if not 1 <= total_fen <= max_total:
         raise ServiceError(
-            _("The total must be between 0.01 and %(max)s yuan.") % {"max": f"{max_total / 100:,.2f}"},
+            _("The total must be between 0.01 and %(max)s yuan.") % {"max": fen_to_yuan(max_total)},
             code="bad_total",
         )
     if total_fen < shares:
@@ -389,31 +533,16 @@ def _check_envelope(*, total_fen: int, shares: int, mode: str, members: int) -> 
     max_share = limit("ENVELOPE_MAX_SHARE_FEN")
     if total_fen > shares * max_share:
         raise ServiceError(
-            _("No share may be more than %(max)s yuan: use more shares.")
-            % {"max": f"{max_share / 100:,.2f}"},
+            _("No share may be more than %(max)s yuan: use more shares.") % {"max": fen_to_yuan(max_share)},
             code="share_too_large",
         )
 
 
 def _clean_greeting(text: str) -> str:
-    text = " ".join((text or "").split())
-    if "\x00" in text:
-        raise ServiceError(_("The greeting contains a character that is not allowed."), code="bad_greeting")
-    if len(text) > GREETING_TEXT_MAX_LENGTH:
-        raise ServiceError(
-            _("The greeting may be at most %(max)d characters.") % {"max": GREETING_TEXT_MAX_LENGTH},
-            code="bad_greeting",
-        )
-    return text or DEFAULT_GREETING_TEXT
-
-
-def _is_greeting(*, sender: Membership, rules: CircleWalletSettings, total_fen: int, shares: int) -> bool:
-    """A newcomer's first envelope in the circle that meets the rule's minimums opens their appearance."""
-    if rules.greeting_rule == GreetingRule.OFF or sender.sponsor_id is None:
-        return False
-    if total_fen < rules.greeting_min_total_fen or shares < rules.greeting_min_shares:
-        return False
-    return not Envelope.objects.filter(sender=sender).exists()
+    """The envelope's words (one line, no control characters), or the default wish in the sender's
+    language."""
+    text = clean_line(text, label=_("Greeting"), max_length=GREETING_TEXT_MAX_LENGTH)
+    return text or str(DEFAULT_GREETING)
 
 
 @transaction.atomic
@@ -471,7 +600,7 @@ def envelope_send(
         share_count=shares,
         greeting=greeting,
         escrow=escrow,
-        is_greeting=_is_greeting(sender=sender, rules=rules, total_fen=total_fen, shares=shares),
+        is_greeting=is_greeting(sender=sender, rules=rules, total_fen=total_fen, shares=shares),
         sender_may_grab=rules.sender_may_grab,
         created_at=now,
         expires_at=now + limit("ENVELOPE_TTL"),
@@ -533,15 +662,6 @@ def _grab_refusal(envelope: Envelope, member: Membership, now: datetime) -> Serv
     return None
 
 
-def _greeting_required(circle_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT greeting_rule FROM wallet_circlewalletsettings WHERE circle_id = %s", [circle_id]
-        )
-        row = cursor.fetchone()
-    return row is not None and row[0] == GreetingRule.REQUIRED
-
-
 def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None = None) -> Share:
     """Grab one share of `envelope` for `member`. Returns the claimed share (amount_fen).
 
@@ -559,10 +679,8 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
         raise refusal
     if connection.vendor == "postgresql" and limit("GRAB_IN_DATABASE"):
         return _grab_in_database(envelope=envelope, member=member, now=now)
-    if _greeting_required(envelope.circle_id):
-        rules = rules_for(circle=envelope.circle_id)
-        if greeting_owed(membership=member, rules=rules):
-            raise _grab_refused("greeting_required")
+    if greeting_owed(membership_id=member.pk):
+        raise greeting_refusal(rules_for(circle=envelope.circle_id))
     wallet_id = wallet_account_id(user_id=member.user_id)
     try:
         return _claim(envelope=envelope, member=member, wallet_id=wallet_id, now=now)
@@ -573,10 +691,6 @@ def envelope_grab(*, envelope: Envelope, member: Membership, at: datetime | None
 
 def _grab_refused(outcome: str) -> ServiceError:
     """The refusal for an outcome of the database grab: the same as the ORM path's."""
-    if outcome == "greeting_required":
-        return PermissionDenied(
-            _("Send your greeting envelope to the circle first."), code="greeting_required"
-        )
     if outcome == "already_grabbed":
         return Conflict(_("You have already grabbed this red envelope."), code="already_grabbed")
     if outcome == "expired":
@@ -603,6 +717,8 @@ def _grab_in_database(*, envelope: Envelope, member: Membership, now: datetime) 
         if constraint == "account_balance_not_negative":
             raise InsufficientFunds(_("Your balance is not enough."), code="insufficient_balance") from exc
         raise
+    if outcome == "greeting_required":
+        raise greeting_refusal(rules_for(circle=envelope.circle_id))
     if outcome != "ok":
         raise _grab_refused(outcome)
     if luckiest_id is not None:

@@ -24,8 +24,10 @@ from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
 from .api import fresh
-from .forms import EnvelopeForm, TopupForm, WalletSettingsForm, WithdrawForm, to_fen
-from .models import Envelope
+from .forms import EnvelopeForm, TopupForm, WalletSettingsForm, WithdrawForm
+from .greeting import greeting_status
+from .models import Envelope, Payment
+from .money import fen_to_yuan, to_fen, yuan_decimal
 
 CircleView = Callable[..., HttpResponse]
 
@@ -74,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "wallet": page,
         "topup_form": TopupForm(initial={"reference": services.provider().new_reference()}),
-        "withdraw_form": WithdrawForm(),
+        "withdraw_form": WithdrawForm(initial={"idempotency_key": uuid.uuid4().hex}),
         "simulated": services.provider().simulated,
     }
     return render(request, "wallet/home.html", context)
@@ -100,7 +102,7 @@ def topup(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             _("Topped up %(amount)s yuan (simulated payment).")
-            % {"amount": selectors.fen_to_yuan(result.payment.amount_fen)},
+            % {"amount": fen_to_yuan(result.payment.amount_fen)},
         )
     else:
         messages.info(request, _("This top-up was already made; nothing was added again."))
@@ -114,18 +116,34 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _errors(form))
         return redirect("wallet:home")
+    key = form.cleaned_data["idempotency_key"]
     try:
-        payment = services.withdrawal_create(
-            user=_user(request), amount_fen=to_fen(form.cleaned_data["amount"])
+        result = services.withdrawal_create(
+            user=_user(request),
+            amount_fen=to_fen(form.cleaned_data["amount"]),
+            # A double-submitted form cashes out once (the key is the form's).
+            idempotency_key=f"form:{key}" if key else "",
         )
     except ServiceError as exc:
         messages.error(request, str(exc.message))
         return redirect("wallet:home")
-    messages.success(
-        request,
-        _("Withdrew %(amount)s yuan (simulated payment).")
-        % {"amount": selectors.fen_to_yuan(payment.amount_fen)},
-    )
+    payment = result.payment
+    amount = {"amount": fen_to_yuan(payment.amount_fen)}
+    if not result.created:
+        messages.info(request, _("This cash-out was already requested; nothing was taken again."))
+    elif payment.status == Payment.Status.COMPLETED:
+        messages.success(request, _("Withdrew %(amount)s yuan (simulated payment).") % amount)
+    elif payment.status == Payment.Status.REFUSED:
+        messages.error(
+            request,
+            _("The payment provider declined the cash-out of %(amount)s yuan; it is back in your wallet.")
+            % amount,
+        )
+    else:
+        messages.info(
+            request,
+            _("Cash-out of %(amount)s yuan requested: pending until the payment provider confirms.") % amount,
+        )
     return redirect("wallet:home")
 
 
@@ -139,7 +157,7 @@ def circle_envelopes(request: HttpRequest, me: Membership) -> HttpResponse:
     context = _context(
         me,
         listing=selectors.circle_envelopes(circle=me.circle, viewer=me, page=_page_number(request)),
-        greeting_status=selectors.greeting_status(membership=me, rules=rules),
+        greeting_status=greeting_status(membership=me, rules=rules),
         rules=rules,
     )
     return render(request, "wallet/circle.html", context)
@@ -179,7 +197,7 @@ def send(request: HttpRequest, me: Membership) -> HttpResponse:
         form=form,
         balance_fen=balance,
         rules=rules,
-        greeting_status=selectors.greeting_status(membership=me, rules=rules),
+        greeting_status=greeting_status(membership=me, rules=rules),
     )
     return render(request, "wallet/send.html", context, status=status)
 
@@ -253,7 +271,7 @@ def circle_settings(request: HttpRequest, me: Membership) -> HttpResponse:
             initial={
                 "sender_may_grab": rules.sender_may_grab,
                 "greeting_rule": rules.greeting_rule,
-                "greeting_min_total": rules.greeting_min_total_fen / 100,
+                "greeting_min_total": yuan_decimal(rules.greeting_min_total_fen),
                 "greeting_min_shares": rules.greeting_min_shares,
             }
         )

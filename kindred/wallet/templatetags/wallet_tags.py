@@ -1,6 +1,6 @@
 from django import template
 
-from kindred.wallet.selectors import fen_to_yuan
+from kindred.wallet.money import fen_to_yuan
 
 register = template.Library()
 

@@ -41,7 +41,7 @@ def test_topup_wallet_and_entries(make_user: Callable[..., User]) -> None:
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["simulated"] is True and again.json()["id"] == first.json()["id"]
     assert _post(c, "/wallet/topups", {"amount_fen": 999, "reference": "sim-1"}).status_code == 409
-    assert _post(c, "/wallet/withdrawals", {"amount_fen": 34}).status_code == 201
+    assert _post(c, "/wallet/withdrawals", {"amount_fen": 34}).status_code == 202
     wallet = c.get(f"{API}/wallet").json()
     assert wallet["balance_fen"] == 1200 and [e["amount_fen"] for e in wallet["entries"]] == [-34, 1234]
 

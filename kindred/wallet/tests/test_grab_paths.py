@@ -47,8 +47,8 @@ def _script(origin: Membership, people: list[Membership], t0: datetime) -> list[
         actor=origin,
         sender_may_grab=True,
         greeting_rule=GreetingRule.REQUIRED,
-        greeting_min_total_fen=100,
-        greeting_min_shares=1,
+        greeting_min_total_fen=300,
+        greeting_min_shares=2,
         at=t0 - timedelta(days=1),  # everyone here joined under the rule: all owe a greeting ...
     )
     for m in (a, b, c, d, e):
@@ -98,6 +98,17 @@ def _script(origin: Membership, people: list[Membership], t0: datetime) -> list[
     grab(2, b, when=expiry - timedelta(seconds=1))  # refunded while the page was open
     grab(2, c, when=expiry, fresh=True)
     grab(2, a, when=expiry, fresh=True)  # expired, but a grabbed it before
+    # The greeting: an envelope below the minimum does not count and locks nobody out; the first that
+    # qualifies does.
+    topup_create(user=owes.user, amount_fen=1_000, reference="paths-2", at=next(at))
+    sent.append(envelope_send(sender=origin, total_fen=200, shares=2, mode="equal", at=next(at)))
+    stale.append(Envelope.objects.get(pk=sent[3].pk))
+    envelope_send(sender=owes, total_fen=200, shares=2, mode="equal", at=next(at))  # below 300
+    grab(3, owes)  # still owes it: the refusal says what to send
+    envelope_send(sender=owes, total_fen=300, shares=1, mode="equal", at=next(at))  # too few shares
+    grab(3, owes)
+    envelope_send(sender=owes, total_fen=300, shares=2, mode="equal", at=next(at))  # the greeting
+    grab(3, owes)
     return outcomes
 
 
@@ -191,6 +202,9 @@ def test_the_database_grab_and_the_orm_grab_leave_the_same_rows(
         "envelope_expired",
         "invalid",  # NotFound for the removed member
     }, codes
+    greeting = [o[0] for o in fast[0][-3:]]
+    assert greeting == ["PermissionDenied", "PermissionDenied", "ok"], fast[0][-3:]
+    assert "3.00" in fast[0][-3][2]  # the refusal names the minimum
     statuses = [o[4] for o in fast[0] if o[0] == "ok"]
     assert statuses.count(Envelope.Status.FINISHED) == 2  # the last grab of each of the first two
     luckiest = {row[0]: row[4] for row in fast[1]["envelopes"]}

@@ -284,9 +284,11 @@ def test_a_required_greeting_comes_before_grabbing_unless_waived(
     greeting_waive(membership=other, actor=origin)
     assert envelope_grab(envelope=env, member=other).amount_fen == 100
     assert not send(newcomer, 500, 2).is_greeting  # below the minimum: still owes it
-    assert send(newcomer, 600, 2).is_greeting is False  # not the first envelope any more
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as caught:
         envelope_grab(envelope=env, member=newcomer)
+    assert "6.00" in str(caught.value.message)  # says what to send
+    assert send(newcomer, 600, 2).is_greeting  # the first envelope that qualifies counts
+    assert envelope_grab(envelope=env, member=newcomer).amount_fen == 100
 
 
 def test_settings_are_the_organizers(crowd: Callable[[int], list[Membership]], origin: Membership) -> None:
