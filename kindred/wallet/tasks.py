@@ -1,14 +1,22 @@
-"""The wallet's background work: refund expired red envelopes every EXPIRY_SWEEP_SECONDS."""
+"""The wallet's background work: refund expired red envelopes every EXPIRY_SWEEP_SECONDS, and ask the
+provider again about withdrawals still pending every WITHDRAWAL_SWEEP_SECONDS."""
 
 from __future__ import annotations
 
 from kindred.core.tasks import periodic
 
 from . import services
-from .models import EXPIRY_SWEEP_SECONDS
+from .models import EXPIRY_SWEEP_SECONDS, WITHDRAWAL_SWEEP_SECONDS
 
 
 @periodic(every=EXPIRY_SWEEP_SECONDS, name="envelopes-expire")
 def envelopes_expire() -> tuple[int, int]:
     """Refund every open envelope past its expiry: (envelopes, fen refunded)."""
     return services.envelopes_expire_due()
+
+
+@periodic(every=WITHDRAWAL_SWEEP_SECONDS, name="withdrawals-settle")
+def withdrawals_settle() -> services.SettleReport:
+    """Settle every withdrawal still pending WITHDRAWAL_SETTLE_AFTER after its booking (the process stopped
+    before the provider answered, or the provider gave no answer): completed, or refused and refunded."""
+    return services.withdrawals_settle_pending()

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -291,32 +290,3 @@ def test_kill_9_during_grabs_and_topups_loses_nothing_acknowledged(
     for env, amount, i in acked_grabs:
         assert (env, amount, f"fw_{i}") in on_record
     assert set(acked_topups) <= set(state["topups"])
-
-
-@pytest.mark.postgres
-def test_the_servers_sweeper_refunds_an_expired_envelope(
-    crowd: Callable[[int], list[Membership]], send: Callable[..., Envelope]
-) -> None:
-    """What `kindred serve` starts: the periodic runner's envelope job refunds expired envelopes on its own
-    (here every 0.1 s instead of every EXPIRY_SWEEP_SECONDS)."""
-    from dataclasses import replace
-
-    from kindred.core import periodic
-
-    job = next(j for j in periodic.default_jobs() if j.name == "envelopes-expire")
-
-    sender, _member = crowd(2)
-    env = send(sender, 700, 2)
-    Envelope.objects.filter(pk=env.pk).update(
-        created_at=env.created_at - timedelta(days=2), expires_at=env.expires_at - timedelta(days=2)
-    )
-    stop = periodic.start([replace(job, every=0.1)], tick=0.1)
-    try:
-        deadline = time.monotonic() + 30
-        while Envelope.objects.get(pk=env.pk).status == Envelope.Status.OPEN and time.monotonic() < deadline:
-            stop.wait(0.05)  # watching the other thread's work
-    finally:
-        stop.set()
-    assert Envelope.objects.get(pk=env.pk).status == Envelope.Status.EXPIRED
-    assert Account.objects.get(pk=env.escrow_id).balance == 0
-    assert ledger_verify() == []

@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
+from kindred.circles.models import Membership
 from kindred.core.models import AuditEvent
+from kindred.core.tasks import periodic_jobs
 from kindred.wallet import providers
-from kindred.wallet.models import WITHDRAWAL_SETTLE_AFTER, LedgerTransaction, Payment
+from kindred.wallet.models import WITHDRAWAL_SETTLE_AFTER, Envelope, LedgerTransaction, Payment
 from kindred.wallet.providers import ProviderUnavailable, Receipt, SimulatedProvider
 from kindred.wallet.selectors import wallet_balance
 from kindred.wallet.services import (
@@ -164,6 +166,25 @@ def test_the_same_idempotency_key_books_one_withdrawal(rich: User) -> None:
     with pytest.raises(IdempotencyMismatch):
         withdrawal_create(user=rich, amount_fen=999, idempotency_key="k-1")
     assert Payment.objects.filter(direction="out").count() == 1 and wallet_balance(user=rich) == 9_000
+    assert ledger_verify() == []
+
+
+def test_the_wallets_periodic_jobs_refund_envelopes_and_settle_withdrawals(
+    rich: User, crowd: Callable[[int], list[Membership]], send: Callable[..., Envelope]
+) -> None:
+    """What the background engine runs (and `kindred periodic` runs once): the wallet's registered jobs."""
+    jobs = {job.name: job for job in periodic_jobs()}
+    sender, _member = crowd(2)
+    env = send(sender, 700, 2)
+    Envelope.objects.filter(pk=env.pk).update(
+        created_at=env.created_at - timedelta(days=2), expires_at=env.expires_at - timedelta(days=2)
+    )
+    payment = withdrawal_create(user=rich, amount_fen=500).payment
+    Payment.objects.filter(pk=payment.pk).update(created_at=payment.created_at - WITHDRAWAL_SETTLE_AFTER)
+    assert jobs["envelopes-expire"].run() == (1, 700)
+    assert jobs["withdrawals-settle"].run() == SettleReport(completed=1)
+    assert jobs["withdrawals-settle"].run() == SettleReport()
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.COMPLETED
     assert ledger_verify() == []
 
 
