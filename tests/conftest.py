@@ -56,6 +56,47 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """Open pages in fresh browser contexts (`new_page(base_url=..., viewport=..., locale=...)`), each its own
+    cookies. The test fails at teardown if any page logged a console error, threw an uncaught error, or had a
+    request fail."""
+    problems: list[str] = []
+    contexts: list[Any] = []
+
+    def open_page(**context_options: Any) -> Any:
+        context = chromium.new_context(**context_options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+                if msg.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on(
+            "requestfailed",
+            lambda request: problems.append(
+                f"request failed: {request.method} {request.url}: {request.failure}"
+            ),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    """One page in a fresh browser context, checked for console errors like `new_page`'s."""
+    return new_page()
+
+
 @dataclass
 class Seeded:
     """A small circle with every kind of row the API exposes: members, ties, a pending nomination."""

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -313,7 +314,7 @@ class Browser:
     def submit(
         self,
         form: Form,
-        overrides: dict[str, Override] | None = None,
+        overrides: Mapping[str, Override] | None = None,
         *,
         button: str | None = None,
         status: int | None = None,

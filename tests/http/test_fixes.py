@@ -179,6 +179,7 @@ def test_signed_in_visitor_signs_out_and_creates_the_invitees_account(server: Se
     )
 
     browser.submit(sign_out[0], status=200)
+    server.forget_session("zoe")
     signup = browser.form(path, field="username")
     assert signup.values("display_name") == [nomination["name"]]
     assert my_nomination(server, "alice", nomination["id"])["invitation"]["state"] == "open"

@@ -53,7 +53,7 @@ def test_nominate_approve_accept_card_search_over_the_web(server: Server) -> Non
     name = unique("赵六")
     alice = server.browser("alice")
     alice.get(f"/c/{server.slug}/nominate/")
-    form = alice.form("/nominate/", method="post")
+    form = alice.form("/nominate/", field="closeness")
     alice.submit(
         form,
         {
