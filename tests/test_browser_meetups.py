@@ -32,7 +32,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_trip_to_dinner_to_met_offline_tie(
-    chromium: Any,
+    new_page: Any,
     live_server: Any,
     circle: Circle,
     origin: Membership,
@@ -51,7 +51,7 @@ def test_trip_to_dinner_to_met_offline_tie(
     base = live_server.url
 
     # 1. The organizer announces the trip and gets the list of members in 上海.
-    host = Person(chromium, base)
+    host = Person(new_page, base)
     host.sign_in("organizer")
     host.goto("/c/xinwenyu/meetups/")
     page = host.page
@@ -79,7 +79,7 @@ def test_trip_to_dinner_to_met_offline_tie(
     meetup_path = page.url.split(base, 1)[-1]
 
     # 3. 王爱丽 sees the invitation among her news, answers yes and downloads the .ics.
-    guest = Person(chromium, base)
+    guest = Person(new_page, base)
     guest.sign_in("alice")
     guest.goto("/c/xinwenyu/meetups/")
     gpage = guest.page
