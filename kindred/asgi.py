@@ -1,6 +1,28 @@
+"""The ASGI application `kindred serve` runs: Django for HTTP, Channels for the conversation's WebSockets.
+
+WebSocket handshakes pass the origin check and sign-in of kindred/conversation/auth.py (the session cookie for
+browsers, an `Authorization: Bearer` token for other clients), then the routes of kindred/conversation/ws_urls.py.
+"""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kindred.settings.dev")
-application = get_asgi_application()
+# Django first: the apps must be loaded before the consumers (and their models) are imported.
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from kindred.conversation.auth import BearerTokenMiddleware, OriginOrBearer  # noqa: E402
+from kindred.conversation.ws_urls import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": OriginOrBearer(
+            AuthMiddlewareStack(BearerTokenMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
+    }
+)
