@@ -120,7 +120,9 @@ def intro_out(v: selectors.IntroView) -> IntroOut:
 
 @router.post("/circles/{slug}/intros", response={201: IntroOut, **ERRORS}, summary="Ask for an introduction")
 def intro_create(request: HttpRequest, slug: str, payload: IntroIn) -> Status[IntroOut]:
-    """Ask to be introduced to a member, through `via_member_id` (a mutual tie) or the best connector."""
+    """Ask to be introduced to a member, through `via_member_id` or the best connector: a tie of yours
+    who knows them, else the first person after you on the trust path of the match, else the organizer.
+    The note goes to the connector, and to them once the connector approves."""
     me = membership_for_circle(user=request.user, slug=slug)
     target = membership_get(circle=me.circle, member_id=payload.to_member_id)
     via = membership_get(circle=me.circle, member_id=payload.via_member_id) if payload.via_member_id else None

@@ -50,6 +50,21 @@ class Parsed:
     errors: list[RowError] = field(default_factory=list)
 
 
+def phone_key(value: str) -> str:
+    """A phone number as it is compared: digits only, without China's country code (+86, 0086, 86) in
+    front of a mobile number, so "+86 138-0013-8000" and "13800138000" are the same. '' for no number."""
+    digits = re.sub(r"\D", "", value or "")
+    for prefix in ("0086", "86"):
+        rest = digits[len(prefix) :]
+        if digits.startswith(prefix) and len(rest) == 11 and rest.startswith("1"):
+            return rest
+    return digits if len(digits) >= 5 else ""
+
+
+def email_key(value: str) -> str:
+    return (value or "").strip().lower()
+
+
 def _clean(value: object, limit: int) -> str:
     return " ".join(str(value or "").replace("\x00", "").split())[:limit]
 

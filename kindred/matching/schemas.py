@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
+
+from kindred.core.text import FreeText
 
 from .models import INTRO_NOTE_MAX_LENGTH
 
@@ -58,7 +61,9 @@ class MatchListOut(Schema):
 class IntroIn(Schema):
     to_member_id: int = Field(..., ge=1, le=MAX_ID)
     via_member_id: int | None = Field(None, ge=1, le=MAX_ID)
-    note: str = Field("", max_length=INTRO_NOTE_MAX_LENGTH)
+    note: Annotated[str, Field(max_length=INTRO_NOTE_MAX_LENGTH), FreeText] = Field(
+        "", description="Shown to the connector, and to them once the connector approves."
+    )
 
 
 class IntroOut(Schema):

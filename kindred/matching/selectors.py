@@ -1,7 +1,7 @@
 """Reads of matching: the data fed to the engine, cached matches, introductions, contacts, notices.
 
 Pages keep a constant number of queries: a member's matches are one query for the entries (with both
-cards) plus one for the names on the trust paths.
+cards), one for the names on the trust paths and one for the names of the shared trades.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Membership
@@ -19,6 +20,7 @@ from kindred.circles.selectors import card_contacts
 from kindred.core.services import NotFound
 from kindred.ties.models import Tie
 
+from .contacts_parse import email_key, phone_key
 from .engine import embed
 from .engine.rank import Person, Ranker
 from .engine.text import CardText, Lexicon, TextIndex
@@ -38,6 +40,8 @@ from .models import (
 )
 
 Edge = tuple[int, int, float]
+# Bumped when what a cached match stores changes shape (2: the shared trades as industry codes).
+EXPLANATION_VERSION = 2
 # Other apps (meetups: met offline, deals: closed a deal) register a function circle_id → weighted edges
 # between membership ids; they call services.matches_invalidate when those change.
 TIE_KIND_WEIGHT: dict[str, float] = {
@@ -72,7 +76,8 @@ def trust_edges(*, circle_id: int, extra: Iterable[Edge] = ()) -> list[Edge]:
     return edges
 
 
-def lexicon_for(*, circle: Circle) -> Lexicon:
+def lexicon_for(*, circle: Circle | int) -> Lexicon:
+    """The industry taxonomy as the matching reads it: the curated rows and the circle's own (one query)."""
     rows = Industry.objects.filter(Q(circle__isnull=True) | Q(circle=circle)).values_list(
         "code", "name_zh", "name_en", "synonyms"
     )
@@ -93,7 +98,8 @@ def _cards(circle_id: int) -> tuple[list[CardText], list[Person]]:
         tags.setdefault(card_id, {}).setdefault(kind, []).append(name)
     texts, people = [], []
     for c in cards:
-        names = tuple(i.name_zh for i in c.industries.all())
+        industries = list(c.industries.all())
+        names = tuple(i.name_zh for i in industries)
         t = tags.get(c.pk, {})
         texts.append(
             CardText(
@@ -105,7 +111,10 @@ def _cards(circle_id: int) -> tuple[list[CardText], list[Person]]:
                 industry_names=names,
             )
         )
-        people.append(Person(key=c.membership_id, city=c.city.strip(), industries=names))
+        # Codes, not names: an explanation names the shared trades in the reader's language.
+        people.append(
+            Person(key=c.membership_id, city=c.city.strip(), industries=tuple(i.code for i in industries))
+        )
     return texts, people
 
 
@@ -167,6 +176,7 @@ def match_fingerprint(*, circle: Circle) -> str:
         circle=circle, status__in=Introduction.OPEN, expires_at__lte=now
     ).count()
     parts = [
+        EXPLANATION_VERSION,
         cards["n"],
         cards["changed"],
         cards["newest"],
@@ -195,11 +205,23 @@ class MatchView:
     member: Membership | None = None
 
 
+def industry_names(*, circle_id: int, codes: Iterable[str]) -> dict[str, str]:
+    """{industry code: its name in the active language} for the curated and the circle's own industries."""
+    english = (get_language() or "").startswith("en")
+    rows = Industry.objects.filter(Q(circle__isnull=True) | Q(circle_id=circle_id), code__in=set(codes))
+    return {
+        code: en if english and en else zh for code, zh, en in rows.values_list("code", "name_zh", "name_en")
+    }
+
+
 def _views(entries: list[MatchEntry], *, with_member: bool) -> list[MatchView]:
+    """Three queries: the names on the trust paths and of the shared trades (the entries are loaded)."""
     path_ids = {i for e in entries for i in e.explanation.get("path", [])}
     names = dict(
         MemberCard.objects.filter(membership_id__in=path_ids).values_list("membership_id", "display_name")
     )
+    codes = {c for e in entries for c in e.explanation.get("industries", [])}
+    trades = industry_names(circle_id=entries[0].circle_id, codes=codes) if codes else {}
     out = []
     for e in entries:
         x = e.explanation
@@ -212,7 +234,7 @@ def _views(entries: list[MatchEntry], *, with_member: bool) -> list[MatchView]:
                 they_offer=[(p[0], p[1]) for p in x.get("they_offer", [])],
                 you_offer=[(p[0], p[1]) for p in x.get("you_offer", [])],
                 city=x.get("city", ""),
-                industries=x.get("industries", []),
+                industries=[trades.get(c, c) for c in x.get("industries", [])],
                 seeks_clients=x.get("seeks_clients", ""),
                 you_seek_clients=x.get("you_seek_clients", ""),
             )
@@ -246,6 +268,70 @@ def organizer_pairs(*, circle: Circle) -> list[MatchView]:
 
 
 # --- introductions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connector:
+    """Someone who can introduce a requester to a target: the requester's own tie, who knows the target
+    (`knows_target`) or knows one of the target's ties (the first go-between on a trust path with two
+    people in the middle)."""
+
+    member: Membership
+    strength: float  # the tie weights along requester — connector (— their tie) — target, multiplied
+    knows_target: bool
+
+
+def _weighted_ties(circle_id: int, ids: set[int]) -> dict[int, dict[int, float]]:
+    """{member: {tie partner: weight}} for the confirmed ties touching `ids` (one query)."""
+    out: dict[int, dict[int, float]] = {}
+    rows = (
+        Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
+        .filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
+        .values_list("member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at")
+    )
+    for low, high, kind, met, deal in rows:
+        weight = _tie_weight(kind, met_offline=met is not None, deal=deal is not None)
+        out.setdefault(low, {})[high] = weight
+        out.setdefault(high, {})[low] = weight
+    return out
+
+
+def intro_connectors(*, circle_id: int, requester_id: int, target_id: int) -> list[Connector]:
+    """Who can introduce `requester` to `target`, best trust first: their mutual ties (the strongest pair
+    of ties first, then the one with the fewest ties: the most personal go-between), then the requester's
+    ties who know one of the target's ties (by the strongest such path). Active members only; three
+    queries."""
+    a, b = requester_id, target_id
+    around = _weighted_ties(circle_id, {a, b})
+    mine, theirs = around.get(a, {}), around.get(b, {})
+    mine.pop(b, None)
+    theirs.pop(a, None)
+    mutual = set(mine) & set(theirs)
+    second = _weighted_ties(circle_id, set(mine) | set(theirs)) if mine and theirs else {}
+    ranked: dict[int, tuple[float, bool]] = {x: (mine[x] * theirs[x], True) for x in mutual}
+    for x in set(mine) - mutual:
+        strongest = max(
+            (
+                mine[x] * w * theirs[y]
+                for y, w in second.get(x, {}).items()
+                if y in theirs and y not in (a, b)
+            ),
+            default=0.0,
+        )
+        if strongest > 0:
+            ranked[x] = (strongest, False)
+    if not ranked:
+        return []
+    members = (
+        Membership.objects.select_related("card", "user")
+        .filter(pk__in=ranked, circle_id=circle_id, status=Membership.Status.ACTIVE)
+        .exclude(pk__in=(a, b))
+    )
+    degree = {x: len(second.get(x, {})) for x in ranked}
+    out = [Connector(member=m, strength=ranked[m.pk][0], knows_target=ranked[m.pk][1]) for m in members]
+    out.sort(key=lambda c: (not c.knows_target, -c.strength, degree[c.member.pk], c.member.pk))
+    return out
+
 
 CLOSED = "closed"
 VIEW_STATUS_LABELS: dict[str, Any] = {
@@ -363,6 +449,72 @@ def intro_get_for_user(*, user: Any, intro_id: int) -> tuple[IntroView, Membersh
 
 def contacts_of(*, user: Any) -> list[Contact]:
     return list(Contact.objects.filter(owner=user))
+
+
+TIE_NONE, TIE_TIED, TIE_ASKED, TIE_THEY_ASKED = "", "tied", "asked", "they_asked"
+
+
+@dataclass(frozen=True)
+class ContactMember:
+    """One of the viewer's imported contacts who is a member of the circle, found by an email address or a
+    phone number that the member's card shows the viewer; and where their tie stands."""
+
+    contact: Contact
+    member: Membership
+    matched_on: str  # "email" or "phone"
+    tie: str  # TIE_NONE (suggest declaring one), TIE_TIED, TIE_ASKED (by the viewer), TIE_THEY_ASKED
+
+
+def contacts_in_circle(*, membership: Membership) -> list[ContactMember]:
+    """The viewer's own contacts who are already members of the circle, by name. A contact matches a
+    member only on what the viewer may see of the member's card (kindred.circles.selectors.card_contacts):
+    emails compared in lower case, phones by their digits without +86. Four queries."""
+    contacts = [c for c in Contact.objects.filter(owner_id=membership.user_id) if c.email or c.phone]
+    if not contacts:
+        return []
+    ties = {
+        (low if high == membership.pk else high): (status, declared_by)
+        for low, high, status, declared_by in Tie.objects.filter(
+            Q(member_low_id=membership.pk) | Q(member_high_id=membership.pk)
+        ).values_list("member_low_id", "member_high_id", "status", "declared_by_id")
+    }
+    by_email: dict[str, Membership] = {}
+    by_phone: dict[str, Membership] = {}
+    members = (
+        Membership.objects.filter(circle_id=membership.circle_id, status=Membership.Status.ACTIVE)
+        .exclude(pk=membership.pk)
+        .filter(~Q(card__email="") | ~Q(card__phone=""))
+        .select_related("card")
+        .order_by("pk")
+    )
+    for m in members:
+        tied = ties.get(m.pk, ("", 0))[0] == Tie.Status.CONFIRMED
+        seen = card_contacts(card=m.card, viewer=membership, viewer_is_tie=tied)
+        if email_key(seen.get("email", "")):
+            by_email.setdefault(email_key(seen["email"]), m)
+        if phone_key(seen.get("phone", "")):
+            by_phone.setdefault(phone_key(seen["phone"]), m)
+    out: list[ContactMember] = []
+    found: set[int] = set()
+    for c in contacts:
+        matched_on, member = "email", by_email.get(email_key(c.email)) if c.email else None
+        if member is None and c.phone:
+            matched_on, member = "phone", by_phone.get(phone_key(c.phone))
+        if member is None or member.pk in found:
+            continue
+        found.add(member.pk)
+        status, declared_by = ties.get(member.pk, ("", 0))
+        tie = (
+            TIE_TIED
+            if status == Tie.Status.CONFIRMED
+            else TIE_ASKED
+            if declared_by == membership.pk
+            else TIE_THEY_ASKED
+            if status
+            else TIE_NONE
+        )
+        out.append(ContactMember(contact=c, member=member, matched_on=matched_on, tie=tie))
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_multiline
 from kindred.invitations.models import Nomination
 from kindred.invitations.services import nomination_create
 from kindred.ties.selectors import tie_neighbors
@@ -48,6 +50,7 @@ from .models import (
     Notification,
     SuppressedPair,
 )
+from .selectors import intro_connectors
 
 
 class Gone(ServiceError):
@@ -167,19 +170,11 @@ def _check_pair_free(circle_id: int, a: int, b: int, now: datetime) -> None:
 
 
 def best_connector(*, circle: Circle, a: int, b: int) -> Membership | None:
-    """The mutual tie of a and b with the fewest ties (the most personal go-between), else the organizer."""
-    neighbors = tie_neighbors(circle_id=circle.pk, member_ids=[a, b])
-    mutual = neighbors.get(a, set()) & neighbors.get(b, set())
-    if mutual:
-        degree = tie_neighbors(circle_id=circle.pk, member_ids=mutual)
-        active = set(
-            Membership.objects.filter(pk__in=mutual, status=Membership.Status.ACTIVE).values_list(
-                "pk", flat=True
-            )
-        )
-        ranked = sorted(active, key=lambda m: (len(degree.get(m, ())), m))
-        if ranked:
-            return Membership.objects.select_related("card", "user").get(pk=ranked[0])
+    """The first of `a`'s ties who can introduce them to `b` (kindred.matching.selectors.intro_connectors:
+    a mutual tie, else the first go-between on a trust path), else the organizer."""
+    found = intro_connectors(circle_id=circle.pk, requester_id=a, target_id=b)
+    if found:
+        return found[0].member
     return (
         Membership.objects.select_related("card", "user")
         .filter(circle=circle, role=Membership.Role.ORGANIZER, status=Membership.Status.ACTIVE)
@@ -190,10 +185,9 @@ def best_connector(*, circle: Circle, a: int, b: int) -> Membership | None:
 
 
 def _clean_note(note: str) -> str:
-    note = (note or "").replace("\x00", "").strip()
-    if len(note) > INTRO_NOTE_MAX_LENGTH:
-        raise ServiceError(_("The note may have at most %(n)d characters.") % {"n": INTRO_NOTE_MAX_LENGTH})
-    return note
+    return clean_multiline(
+        note, label=pgettext_lazy("introduction", "Note"), max_length=INTRO_NOTE_MAX_LENGTH
+    )
 
 
 @transaction.atomic
@@ -205,7 +199,9 @@ def intro_request(
     note: str = "",
     at: datetime | None = None,
 ) -> Introduction:
-    """`requester` asks to be introduced to `target`, through `via` (a mutual tie) or the best connector."""
+    """`requester` asks to be introduced to `target`, through `via` or the best connector: the requester's
+    own tie who knows the target, or who knows one of the target's ties (the first go-between on the trust
+    path shown with a match), else the organizer. The note is shown to the connector and the target."""
     now = at or timezone.now()
     note = _clean_note(note)
     if requester.pk == target.pk:
@@ -216,10 +212,16 @@ def intro_request(
     if via is not None:
         if via.circle_id != circle.pk or via.pk in (requester.pk, target.pk):
             raise ServiceError(_("Choose someone else to introduce you."), code="bad_connector")
-        ties = tie_neighbors(circle_id=circle.pk, member_ids=[via.pk]).get(via.pk, set())
-        if not {requester.pk, target.pk} <= ties and not via.is_organizer:
+        if not via.is_organizer and via.pk not in {
+            c.member.pk
+            for c in intro_connectors(circle_id=circle.pk, requester_id=requester.pk, target_id=target.pk)
+        }:
             raise ServiceError(
-                _("The connector must know both of you (or be the organizer)."), code="bad_connector"
+                _(
+                    "The connector must be someone you know who knows them or one of their ties "
+                    "(or the organizer)."
+                ),
+                code="bad_connector",
             )
         connector: Membership | None = via
     else:

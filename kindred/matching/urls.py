@@ -13,6 +13,11 @@ urlpatterns = [
     path("c/<slug:slug>/intros/<int:intro_id>/accept/", views.intro_accept, name="intro_accept"),
     path("c/<slug:slug>/intros/<int:intro_id>/decline/", views.intro_decline, name="intro_decline"),
     path("c/<slug:slug>/intros/<int:intro_id>/withdraw/", views.intro_withdraw, name="intro_withdraw"),
+    path(
+        "c/<slug:slug>/intros/<int:intro_id>/withdraw/confirm/",
+        views.intro_withdraw_confirm,
+        name="intro_withdraw_confirm",
+    ),
     path("c/<slug:slug>/contacts/", views.contacts, name="contacts"),
     path(
         "c/<slug:slug>/members/<int:member_id>/invite-suggestions/",

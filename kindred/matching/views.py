@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,10 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle, membership_get
 from kindred.core.services import NotFound, PermissionDenied, ServiceError
+from kindred.ties.forms import TieDeclareForm
 
 from . import selectors, services
 from .forms import ContactsImportForm, IntroProposeForm, IntroRequestForm, NominateContactForm
-from .models import Contact
+from .models import INTRO_NOTE_MAX_LENGTH, Contact
 
 
 def _membership(request: HttpRequest, slug: str) -> Membership:
@@ -47,7 +50,13 @@ def matches(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "matching/matches.html",
-        _ctx(me, matches=selectors.matches_for(membership=me), pairs=pairs, state=state),
+        _ctx(
+            me,
+            matches=selectors.matches_for(membership=me),
+            pairs=pairs,
+            state=state,
+            note_max=INTRO_NOTE_MAX_LENGTH,
+        ),
     )
 
 
@@ -70,23 +79,43 @@ def _done(request: HttpRequest, slug: str, *, ok: bool, message: str, to: str) -
     return redirect(to, slug=slug)
 
 
+def _back(request: HttpRequest, slug: str, default: str) -> str:
+    """The page the form came from (a member's card, the matches), when it is one of this site's."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default, kwargs={"slug": slug})
+
+
+def _refused(request: HttpRequest, me: Membership, message: str, back: str) -> HttpResponse:
+    """A refused request: 400, the reason, and the way back to the page the form was on (nothing changed)."""
+    return render(request, "matching/refused.html", _ctx(me, message=message, back=back), status=400)
+
+
 @login_required
 @require_POST
 def intro_request(request: HttpRequest, slug: str) -> HttpResponse:
     me = _membership(request, slug)
     form = IntroRequestForm(request.POST)
+    back = _back(request, slug, "matching:matches")
     if not form.is_valid():
-        return _done(request, slug, ok=False, message=_form_error(form), to="matching:matches")
+        return _refused(request, me, _form_error(form), back)
     try:
         target = membership_get(circle=me.circle, member_id=form.cleaned_data["to_member_id"])
         via_id = form.cleaned_data["via_member_id"]
         via = membership_get(circle=me.circle, member_id=via_id) if via_id else None
-        services.intro_request(requester=me, target=target, via=via, note=form.cleaned_data["note"])
+        intro = services.intro_request(requester=me, target=target, via=via, note=form.cleaned_data["note"])
     except ServiceError as exc:
-        return _done(request, slug, ok=False, message=str(exc.message), to="matching:matches")
-    return _done(
-        request, slug, ok=True, message=_("Asked. The connector will look at it first."), to="matching:intros"
+        return _refused(request, me, str(exc.message), back)
+    name = intro.connector.card.display_name
+    message = (
+        _("Asked. %(name)s will look at it first.") % {"name": name}
+        if intro.connector_id != me.pk
+        else _("Asked. %(name)s will be asked to accept.") % {"name": target.card.display_name}
     )
+    return _done(request, slug, ok=True, message=message, to="matching:intros")
 
 
 @login_required
@@ -129,7 +158,43 @@ def _intro_action(action: Callable[..., Any], done: Any) -> Callable[[HttpReques
 intro_approve = _intro_action(services.intro_approve, gettext_lazy("Approved."))
 intro_accept = _intro_action(services.intro_accept, gettext_lazy("Accepted."))
 intro_decline = _intro_action(services.intro_decline, gettext_lazy("Declined. Nobody is told who declined."))
-intro_withdraw = _intro_action(services.intro_withdraw, gettext_lazy("Withdrawn."))
+
+
+def _withdrawable(request: HttpRequest, me: Membership, intro_id: int) -> selectors.IntroView:
+    try:
+        found = selectors.intro_get_for_member(membership=me, intro_id=intro_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    if not found.can_withdraw:
+        raise PermissionDenied(_("Only the member who asked can withdraw."), code="not_requester")
+    return found
+
+
+def _withdraw_step(request: HttpRequest, slug: str, intro_id: int, *, confirmed: bool) -> HttpResponse:
+    """The confirmation page, or (once confirmed) the withdrawal; a refusal redirects with the reason."""
+    me = _membership(request, slug)
+    try:
+        found = _withdrawable(request, me, intro_id)
+        if not confirmed:
+            return render(request, "matching/withdraw_confirm.html", _ctx(me, v=found))
+        services.intro_withdraw(intro=found.intro, member=me)
+    except ServiceError as exc:
+        return _done(request, slug, ok=False, message=str(exc.message), to="matching:intros")
+    return _done(request, slug, ok=True, message=_("Withdrawn."), to="matching:intros")
+
+
+@login_required
+@require_GET
+def intro_withdraw_confirm(request: HttpRequest, slug: str, intro_id: int) -> HttpResponse:
+    """The confirmation step before withdrawing (a page: it works without JavaScript)."""
+    return _withdraw_step(request, slug, intro_id, confirmed=False)
+
+
+@login_required
+@require_POST
+def intro_withdraw(request: HttpRequest, slug: str, intro_id: int) -> HttpResponse:
+    """Withdraw, once confirmed (`confirm=yes`, sent by the confirmation page); without it, that page."""
+    return _withdraw_step(request, slug, intro_id, confirmed=request.POST.get("confirm") == "yes")
 
 
 @login_required
@@ -162,13 +227,27 @@ def contacts(request: HttpRequest, slug: str) -> HttpResponse:
                     _("Imported %(n)d contacts (%(d)d already there).")
                     % {"n": result.created, "d": result.duplicates},
                 )
+                known = selectors.contacts_in_circle(membership=me)
+                if known:
+                    messages.info(
+                        request,
+                        _("Already members of the circle: %(names)s. Say you know them below.")
+                        % {"names": "、".join(k.member.card.display_name for k in known)},
+                    )
                 return redirect("matching:contacts", slug=slug)
         else:
             status = 400
     return render(
         request,
         "matching/contacts.html",
-        _ctx(me, form=form, errors=errors, contacts=selectors.contacts_of(user=request.user)),
+        _ctx(
+            me,
+            form=form,
+            errors=errors,
+            contacts=selectors.contacts_of(user=request.user),
+            known=selectors.contacts_in_circle(membership=me),
+            tie_form=TieDeclareForm(),
+        ),
         status=status,
     )
 

@@ -29,7 +29,7 @@ class Person:
 
     key: int
     city: str = ""
-    industries: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()  # industry codes (or names): shared ones are explained
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ what it needs (needs text, need tags). Terms are jieba search tokens of Chinese 
 industry whose name or synonym occurs (短视频, 抖音, 快手 … all add the concept "short-video"), so that a
 need for 抖音运营 meets an offer of 短视频发行.
 
+Search tokens score, but are never shown: jieba's search mode also yields the pieces of a word (短视, 视频
+and 短视频 for 短视频). What a person reads (the explanation of a match, the words a trip's members share)
+is the whole word of jieba's precise mode that holds the token, or the taxonomy term that named a concept.
+
 TF-IDF (sublinear tf, smoothed idf over every offer and need document of the circle), rows L2-normalised,
 as scipy.sparse CSR matrices. One-way s(A→B) = cos(needs_A, offers_B): how well B's offers answer A's
 needs. The reciprocal score fuses s(A→B) and s(B→A): the arithmetic mean, which beat the harmonic,
@@ -15,13 +19,16 @@ geometric and min fusions and one-way scoring on the hand-labelled cards of benc
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import jieba
 import numpy as np
 import scipy.sparse as sp
 
+from kindred.circles.text import _ensure_init as _jieba_ready
 from kindred.circles.text import normalize, tokens
 
 from . import embed
@@ -80,6 +87,13 @@ STOPWORDS = frozenset(
         "方面",
         "等等",
         "之类",
+        "年轻",
+        "一下",
+        "一点",
+        "很多",
+        "非常",
+        "比较",
+        "看看",
         "and",
         "the",
         "for",
@@ -107,16 +121,40 @@ STOPWORDS = frozenset(
 )
 
 
+def _kept(tok: str) -> bool:
+    if tok in STOPWORDS or tok.isdigit():
+        return False
+    return tok.isascii() or len(tok) >= MIN_TERM_LENGTH_CJK
+
+
 def analyze(text: str) -> list[str]:
     """The card's terms, in order, deduplicated: jieba search tokens and English words, fillers dropped."""
+    return [tok for tok in tokens(text) if _kept(tok)]
+
+
+_RUN = re.compile(r"[\w\u4e00-\u9fff]+", re.UNICODE)
+
+
+def whole_words(text: str) -> list[str]:
+    """The words a person reads in `text`: jieba's precise-mode cut (短视频 stays whole, never 短视 or
+    视频) and whole English words, fillers dropped, deduplicated in order."""
+    _jieba_ready()
     out: list[str] = []
-    for tok in tokens(text):
-        if tok in STOPWORDS or tok.isdigit():
-            continue
-        if not tok.isascii() and len(tok) < MIN_TERM_LENGTH_CJK:
-            continue
-        out.append(tok)
+    for run in _RUN.findall(normalize(text)):
+        for word in jieba.cut(run):
+            word = word.strip()
+            if word and _kept(word) and word not in out:
+                out.append(word)
     return out
+
+
+def shown_word(term: str, words: Sequence[str]) -> str:
+    """How a search token is shown: itself when it is a whole word, else the shortest whole word that holds
+    it (视频 → 短视频); '' when no whole word does (a filler's piece)."""
+    if term in words:
+        return term
+    holders = [w for w in words if term in w]
+    return min(holders, key=len) if holders else ""
 
 
 @dataclass(frozen=True)
@@ -165,7 +203,8 @@ class Side:
     """One document (offers or needs) of a card: weighted features and, per feature, the card's own word."""
 
     weights: dict[str, float] = field(default_factory=dict)
-    words: dict[str, str] = field(default_factory=dict)  # feature → the word as it stands in the card
+    # feature → the whole word (or taxonomy term) of the card that shows it; '' for a piece of a filler
+    words: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,9 +224,11 @@ def _side(texts: Iterable[tuple[str, float]], lexicon: Lexicon) -> Side:
         if not norm:
             continue
         terms = analyze(norm)
+        whole = whole_words(norm)
         for term in terms:
             side.weights[term] = side.weights.get(term, 0.0) + weight
-            side.words.setdefault(term, term)
+            if not side.words.get(term):
+                side.words[term] = shown_word(term, whole)
         for code, word in lexicon.concepts(norm, terms).items():
             feature = CONCEPT_PREFIX + code
             side.weights[feature] = side.weights.get(feature, 0.0) + weight * CONCEPT_WEIGHT
@@ -355,18 +396,7 @@ class TextIndex:
             TermMatch(need=self.need_sides[a].words[f], offer=self.offer_sides[b].words[f], weight=w)
             for w, f in scored
         ]
-        words = {w for t in found for w in (t.need, t.offer)}
-        out: list[TermMatch] = []
-        for t in found:
-            # 短视 and 视频 beside 短视频: a word inside a longer matched word adds nothing.
-            if any(t.need in w and t.need != w for w in words) and any(
-                t.offer in w and t.offer != w for w in words
-            ):
-                continue
-            if any(t.need == o.need and t.offer == o.offer for o in out):
-                continue
-            out.append(t)
-        return out[:limit]
+        return _readable(found)[:limit]
 
     def shared_offer_terms(self, a: int, b: int, limit: int = EXPLAIN_TERMS) -> tuple[str, ...]:
         """Words of card a's offers side that card b's offers side shares (for overlap of business)."""
@@ -375,11 +405,43 @@ class TextIndex:
         scored = sorted(
             ((float(ra[0, j] * rb[0, j]), self.terms[j]) for j in common), key=lambda t: (-t[0], t[1])
         )
-        words: list[str] = []
-        for _w, feature in scored:
-            word = self.offer_sides[self.row[b]].words[feature]
-            if word not in words:
-                words.append(word)
-        # 短视 and 视频 beside 短视频: a word inside a longer shared word adds nothing.
-        kept = [w for w in words if not any(w in other and w != other for other in words)]
-        return tuple(kept[:limit])
+        side = self.offer_sides[self.row[b]]
+        return shared_words([side.words[feature] for _w, feature in scored])[:limit]
+
+
+def _readable(found: Sequence[TermMatch]) -> list[TermMatch]:
+    """The matched terms a person reads: whole words only, each pair once, and no word that a longer
+    matched word holds (短剧 beside 微短剧)."""
+    found = [t for t in found if t.need and t.offer]
+    words = {w for t in found for w in (t.need, t.offer)}
+    out: list[TermMatch] = []
+    for t in found:
+        if any(t.need in w and t.need != w for w in words) and any(
+            t.offer in w and t.offer != w for w in words
+        ):
+            continue
+        if any(t.need == o.need and t.offer == o.offer for o in out):
+            continue
+        out.append(t)
+    return out
+
+
+def shared_words(words: Iterable[str]) -> tuple[str, ...]:
+    """Shown words in their order, each once, without '' and without a word a longer one holds."""
+    unique: list[str] = []
+    for word in words:
+        if word and word not in unique:
+            unique.append(word)
+    return tuple(w for w in unique if not any(w in other and w != other for other in unique))
+
+
+def overlap_words(*pairs: tuple[Side, Side]) -> tuple[int, tuple[str, ...]]:
+    """For (needs, offers) pairs of two cards: how many features meet (search tokens and concepts, for a
+    score) and the words shown for them (whole words and taxonomy terms, for a person)."""
+    count = 0
+    words: list[str] = []
+    for needs, offers in pairs:
+        common = sorted(needs.weights.keys() & offers.weights.keys())
+        count += len(common)
+        words += [w for f in common for w in (needs.words[f], offers.words[f])]
+    return count, tuple(sorted(shared_words(words)))

@@ -38,6 +38,7 @@ PAGES = {
     "matching:intro_accept": ("POST", NOBODY, None),  # not approved yet: nobody can accept it
     "matching:intro_decline": ("POST", ORGANIZER, None),  # the connector, whose answer it waits for
     "matching:intro_withdraw": ("POST", NOBODY, None),  # only its requester (not one of the roles)
+    "matching:intro_withdraw_confirm": ("GET", NOBODY, None),  # the requester's confirmation step
     "matching:contacts": ("GET", MEMBERS, None),
     "matching:invite_suggestions": ("GET", MEMBERS, None),
     "matching:contact_nominate": ("POST", ORGANIZER, lambda w: {"member_id": w.target.pk}),

@@ -156,3 +156,46 @@ def test_api_import_is_private_and_suggestions_lead_to_a_nomination(
         f"/c/xinwenyu/contacts/{suggestions[0]['contact_id']}/nominate/", {"member_id": collector.pk}
     )
     assert foreign.status_code == 404
+
+
+def test_import_says_which_contacts_are_members_and_suggests_ties(make_member: Any) -> None:
+    """Issue 8, item 18: contacts already in the circle are named after an import, matched only on the
+    email or phone their card shows the importer (phones compared without +86 and separators), and one
+    click on the ties app's form declares a tie."""
+    from urllib.parse import urlencode
+
+    from kindred.ties.models import Tie
+    from tests.forms import form_fields
+
+    me = make_member("importer", display_name="导入人")
+    by_phone = make_member("byphone", display_name="宋知行", phone="13800001111", phone_visibility="circle")
+    by_email = make_member(
+        "byemail", display_name="方小雨", email="fang@example.com", email_visibility="circle"
+    )
+    hidden = make_member(  # shown to ties only, and the importer is not one: no match
+        "hidden", display_name="李伟", email="li@example.com", email_visibility="ties"
+    )
+    client = Client()
+    client.force_login(me.user)
+    upload = SimpleUploadedFile("c.csv", GOOGLE_CSV.replace("fang@", "FANG@").encode())
+    res = client.post("/c/xinwenyu/contacts/", {"file": upload})
+    assert res.status_code == 302
+    _import(me.user, "c.vcf", VCARD_IPHONE_30)  # 宋知行: +86 138 0000 1111
+    page = client.get("/c/xinwenyu/contacts/").content.decode()
+    known = {k.member.pk: k for k in selectors.contacts_in_circle(membership=me)}
+    assert set(known) == {by_phone.pk, by_email.pk}
+    assert known[by_phone.pk].matched_on == "phone" and known[by_email.pk].matched_on == "email"
+    assert hidden.pk not in known and "李伟</a>" not in page
+    assert "已经在圈子里" in page and f"/c/xinwenyu/members/{by_phone.pk}/" in page
+    # One click on the suggested tie: the ties app's own form, submitted as rendered.
+    fields = form_fields(page, "/c/xinwenyu/ties/declare/")
+    other = int(dict(fields)["member_id"])
+    assert other in known
+    res = client.post(
+        "/c/xinwenyu/ties/declare/", urlencode(fields), content_type="application/x-www-form-urlencoded"
+    )
+    assert res.status_code == 302 and res["Location"] == "/c/xinwenyu/contacts/"
+    tie = Tie.objects.get(declared_by=me)
+    assert {tie.member_low_id, tie.member_high_id} == {me.pk, other} and tie.status == "pending"
+    after = {k.member.pk: k.tie for k in selectors.contacts_in_circle(membership=me)}
+    assert after[other] == selectors.TIE_ASKED and list(after.values()).count(selectors.TIE_NONE) == 1

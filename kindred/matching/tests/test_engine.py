@@ -173,3 +173,26 @@ def test_embedding_backend_is_off_by_default_and_loads_a_local_model(
     model = embed.load(str(model_dir))
     s = embed.one_way(model, ["需要PPT"], ["做PPT", "种茶叶"])
     assert s[0, 0] > s[0, 1]
+
+
+# What explanations showed before (issue 8, item 14): pieces of 短视频 and 小程序, and fillers.
+FRAGMENTS = ("短视", "视频", "小程", "程序", "一个", "年轻")
+
+
+def test_explanations_show_whole_words_and_taxonomy_terms_never_fragments() -> None:
+    from kindred.matching.engine.text import whole_words
+
+    cards = [
+        CardText(1, needs="想找一个年轻团队做小程序，还要视频剪辑", offers="收藏"),
+        CardText(2, offers="一个年轻团队：小程序开发，短视频拍摄和剪辑", needs="收藏品"),
+        CardText(3, offers="一个年轻人的抖音号", needs="找年轻人"),
+    ]
+    index = TextIndex(cards, LEXICON)
+    taxonomy = {normalize(w) for c, zh, en, syn, _p in INDUSTRIES for w in (zh, en, *syn.split())}
+    shown = [w for t in index.matched_terms(1, 2) for w in (t.need, t.offer)]
+    shown += [w for t in index.matched_terms(1, 3) for w in (t.need, t.offer)]
+    shown += list(index.shared_offer_terms(2, 3))
+    assert "小程序" in shown
+    assert not set(shown) & set(FRAGMENTS), shown
+    words = {w for c in cards for text in (c.needs, c.offers) for w in whole_words(text)}
+    assert set(shown) <= words | taxonomy, set(shown) - words - taxonomy
