@@ -66,7 +66,9 @@ def test_trip_to_dinner_to_met_offline_tie(
     )
     assert suggestion.count() == 1
     assert suggestion.locator(".never-met").count() == 1
-    assert suggestion.locator("input[type=checkbox]").is_checked()
+    # Nobody is invited until the traveller picks: no box is ticked at first.
+    assert page.locator("#suggestions input[type=checkbox]:checked").count() == 0
+    suggestion.locator("input[type=checkbox]").check()
 
     # 2. One step: a dinner starting within the hour, by invitation.
     start = (timezone.now() + timedelta(minutes=50)).astimezone(SHANGHAI).replace(second=0, microsecond=0)

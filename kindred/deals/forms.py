@@ -6,16 +6,25 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AMOUNT_MAX_FEN, OUTSIDE_PARTY_MAX_LENGTH, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, Deal
+from kindred.core.text import LineField, TextField
+
+from .models import (
+    AMOUNT_MAX_FEN,
+    OUTSIDE_PARTY_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    TITLE_LABEL,
+    TITLE_MAX_LENGTH,
+    Deal,
+)
 
 FEN_PER_YUAN = 100
 
 
 class DealForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Deal.Kind.choices)
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    title = LineField(label=TITLE_LABEL, max_length=TITLE_MAX_LENGTH)
     parties = forms.TypedMultipleChoiceField(label=_("The other members in it"), coerce=int, choices=())
-    outside_party = forms.CharField(
+    outside_party = LineField(
         label=_("Outside party (optional)"), max_length=OUTSIDE_PARTY_MAX_LENGTH, required=False
     )
     amount_yuan = forms.DecimalField(
@@ -31,10 +40,10 @@ class DealForm(forms.Form):
     origin_meetup = forms.TypedChoiceField(
         label=_("Which meetup"), coerce=int, required=False, empty_value=None, choices=()
     )
-    origin_note = forms.CharField(
+    origin_note = LineField(
         label=_("In a few words (which introduction or ask)"), max_length=TITLE_MAX_LENGTH, required=False
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("Description"),
         max_length=TEXT_MAX_LENGTH,
         required=False,

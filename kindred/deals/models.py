@@ -8,8 +8,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TITLE_MAX_LENGTH = 120
+# A deal's title (标题), not a person's job title (职位, the card's): the context keeps them apart.
+TITLE_LABEL = pgettext_lazy("deal", "Title")
 TEXT_MAX_LENGTH = 4000
 OUTSIDE_PARTY_MAX_LENGTH = 128
 PARTIES_MIN = 2

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+
+from kindred.core.text import FreeText, OneLine
 
 from .models import AMOUNT_MAX_FEN, OUTSIDE_PARTY_MAX_LENGTH, PARTIES_MAX, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 
@@ -17,32 +18,24 @@ Stage = Literal["discussing", "signed", "closed", "abandoned"]
 Origin = Literal["introduction", "meetup", "ask", "knew_before"]
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
-
-
 class DealIn(Schema):
     kind: Kind
-    title: str = Field(..., min_length=1, max_length=TITLE_MAX_LENGTH)
+    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH), OneLine]
     party_ids: list[MemberId] = Field(
         ..., min_length=1, max_length=PARTIES_MAX, description="The other member parties (you are one)."
     )
     origin: Origin
     origin_meetup_id: MemberId | None = Field(None, description="The meetup it came from (origin = meetup).")
-    origin_note: str = Field("", max_length=TITLE_MAX_LENGTH)
-    description: str = Field("", max_length=TEXT_MAX_LENGTH)
-    outside_party: str = Field(
-        "", max_length=OUTSIDE_PARTY_MAX_LENGTH, description="A party outside the circle."
+    origin_note: Annotated[str, Field(max_length=TITLE_MAX_LENGTH), OneLine] = ""
+    description: Annotated[str, Field(max_length=TEXT_MAX_LENGTH), FreeText] = ""
+    outside_party: Annotated[str, Field(max_length=OUTSIDE_PARTY_MAX_LENGTH), OneLine] = Field(
+        "", description="A party outside the circle."
     )
     amount_fen: int | None = Field(None, ge=0, le=AMOUNT_MAX_FEN, description="In fen (1 yuan = 100 fen).")
     amount_public: bool = Field(
         False, description="Show the amount to the whole circle (default: parties only)."
     )
     stage: Stage = "discussing"
-
-    _nul = field_validator("title", "origin_note", "description", "outside_party")(_no_nul)
 
 
 class StageIn(Schema):

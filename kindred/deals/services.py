@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_line, clean_multiline
 from kindred.meetups.models import Meetup
 from kindred.meetups.selectors import meetup_for_member
-from kindred.meetups.services import clean_text
 from kindred.ties.services import tie_record_deal
 
 from .models import (
@@ -30,6 +30,7 @@ from .models import (
     PARTIES_MAX,
     PARTIES_MIN,
     TEXT_MAX_LENGTH,
+    TITLE_LABEL,
     TITLE_MAX_LENGTH,
     Deal,
     DealParty,
@@ -96,10 +97,10 @@ def deal_create(
         raise ServiceError(_("Choose a stage."), code="bad_stage")
     if amount_fen is not None and not 0 <= amount_fen <= AMOUNT_MAX_FEN:
         raise ServiceError(_("The amount must be zero or more."), code="bad_amount")
-    title = clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
-    description = clean_text(description, label=_("Description"), max_length=TEXT_MAX_LENGTH, one_line=False)
-    outside_party = clean_text(outside_party, label=_("Outside party"), max_length=OUTSIDE_PARTY_MAX_LENGTH)
-    origin_note = clean_text(origin_note, label=_("Where it came from"), max_length=TITLE_MAX_LENGTH)
+    title = clean_line(title, label=TITLE_LABEL, max_length=TITLE_MAX_LENGTH, required=True)
+    description = clean_multiline(description, label=_("Description"), max_length=TEXT_MAX_LENGTH)
+    outside_party = clean_line(outside_party, label=_("Outside party"), max_length=OUTSIDE_PARTY_MAX_LENGTH)
+    origin_note = clean_line(origin_note, label=_("Where it came from"), max_length=TITLE_MAX_LENGTH)
     if origin_meetup is not None:
         # The creator must be able to see it (an invitation-only dinner stays invisible to others).
         meetup_for_member(member=creator, meetup_id=origin_meetup.pk)

@@ -5,10 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.text import LineField, TextField
+
 from .models import (
     CAPACITY_MAX,
     CITY_MAX_LENGTH,
     TEXT_MAX_LENGTH,
+    TITLE_LABEL,
     TITLE_MAX_LENGTH,
     VENUE_MAX_LENGTH,
     Meetup,
@@ -26,18 +29,18 @@ def _datetime_field(label: Any) -> forms.DateTimeField:
 
 
 class TripForm(forms.Form):
-    city = forms.CharField(label=_("City"), max_length=CITY_MAX_LENGTH)
+    city = LineField(label=_("City"), max_length=CITY_MAX_LENGTH)
     starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(
+    note = TextField(
         label=_("Note"), max_length=TEXT_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class MeetupForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
-    city = forms.CharField(label=_("City"), max_length=CITY_MAX_LENGTH)
-    venue = forms.CharField(label=_("Venue"), max_length=VENUE_MAX_LENGTH, required=False)
+    title = LineField(label=TITLE_LABEL, max_length=TITLE_MAX_LENGTH)
+    city = LineField(label=_("City"), max_length=CITY_MAX_LENGTH)
+    venue = LineField(label=_("Venue"), max_length=VENUE_MAX_LENGTH, required=False)
     starts_at = _datetime_field(_("Starts"))
     ends_at = _datetime_field(_("Ends"))
     capacity = forms.IntegerField(
@@ -46,7 +49,7 @@ class MeetupForm(forms.Form):
     access = forms.ChoiceField(
         label=_("Who may come"), choices=Meetup.Access.choices, initial=Meetup.Access.OPEN
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("Description"),
         max_length=TEXT_MAX_LENGTH,
         required=False,
@@ -57,14 +60,15 @@ class MeetupForm(forms.Form):
 class TripInviteForm(forms.Form):
     """Turn a trip's list into an invitation-only dinner: the ticked members are invited."""
 
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
-    venue = forms.CharField(label=_("Venue"), max_length=VENUE_MAX_LENGTH, required=False)
+    title = LineField(label=TITLE_LABEL, max_length=TITLE_MAX_LENGTH)
+    venue = LineField(label=_("Venue"), max_length=VENUE_MAX_LENGTH, required=False)
     starts_at = _datetime_field(_("Starts"))
     ends_at = _datetime_field(_("Ends"))
     capacity = forms.IntegerField(
         label=_("Seats (empty: no limit)"), required=False, min_value=1, max_value=CAPACITY_MAX
     )
-    members = forms.TypedMultipleChoiceField(label=_("Invite"), coerce=int, choices=())
+    # Nobody is ticked at first; none ticked is refused by the service ("Choose at least one member").
+    members = forms.TypedMultipleChoiceField(label=_("Invite"), coerce=int, choices=(), required=False)
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -82,7 +86,7 @@ class CheckinForm(forms.Form):
 
 
 class NotesForm(forms.Form):
-    notes = forms.CharField(
+    notes = TextField(
         label=_("Host's notes"),
         max_length=TEXT_MAX_LENGTH,
         required=False,
@@ -93,7 +97,7 @@ class NotesForm(forms.Form):
 class FollowUpForm(forms.Form):
     member_a = forms.TypedChoiceField(label=_("Who"), coerce=int, choices=())
     member_b = forms.TypedChoiceField(label=_("should talk to"), coerce=int, choices=())
-    note = forms.CharField(label=_("Why"), max_length=TEXT_MAX_LENGTH, required=False)
+    note = TextField(label=_("Why"), max_length=TEXT_MAX_LENGTH, required=False, widget=forms.TextInput)
 
     def __init__(self, *args: Any, member_choices: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

@@ -9,9 +9,12 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 TITLE_MAX_LENGTH = 120
+# A meetup's title (标题), not a person's job title (职位, the card's): the context keeps them apart.
+TITLE_LABEL = pgettext_lazy("meetup", "Title")
 CITY_MAX_LENGTH = 64
 VENUE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 4000

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
+
+from kindred.core.text import FreeText, OneLine
 
 from .models import (
     CAPACITY_MAX,
@@ -20,21 +22,17 @@ from .models import (
 
 MAX_ID = 2**63 - 1
 MemberId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
-    return value
+City = Annotated[str, Field(min_length=1, max_length=CITY_MAX_LENGTH), OneLine]
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX_LENGTH), OneLine]
+Venue = Annotated[str, Field(max_length=VENUE_MAX_LENGTH), OneLine]
+Text = Annotated[str, Field(max_length=TEXT_MAX_LENGTH), FreeText]
 
 
 class TripIn(Schema):
-    city: str = Field(..., min_length=1, max_length=CITY_MAX_LENGTH)
+    city: City
     starts_on: date
     ends_on: date
-    note: str = Field("", max_length=TEXT_MAX_LENGTH)
-
-    _nul = field_validator("city", "note")(_no_nul)
+    note: Text = ""
 
 
 class TripOut(Schema):
@@ -65,13 +63,11 @@ class TripSuggestionOut(Schema):
 
 
 class _MeetupFields(Schema):
-    title: str = Field(..., min_length=1, max_length=TITLE_MAX_LENGTH)
-    venue: str = Field("", max_length=VENUE_MAX_LENGTH)
+    title: Title
+    venue: Venue = ""
     starts_at: datetime = Field(..., description="With its UTC offset, e.g. 2026-12-03T19:00:00+08:00.")
     ends_at: datetime
     capacity: int | None = Field(None, ge=1, le=CAPACITY_MAX, description="Seats; null: no limit.")
-
-    _nul = field_validator("title", "venue")(_no_nul)
 
     @model_validator(mode="after")
     def _aware(self) -> _MeetupFields:
@@ -81,13 +77,11 @@ class _MeetupFields(Schema):
 
 
 class MeetupIn(_MeetupFields):
-    city: str = Field(..., min_length=1, max_length=CITY_MAX_LENGTH)
-    description: str = Field("", max_length=TEXT_MAX_LENGTH)
+    city: City
+    description: Text = ""
     access: Literal["open", "invitation"] = "open"
-    timezone: str = Field(DEFAULT_TIMEZONE, max_length=64)
+    timezone: Annotated[str, Field(max_length=64), OneLine] = DEFAULT_TIMEZONE
     invitee_ids: list[MemberId] = Field(default_factory=list, max_length=INVITEES_MAX)
-
-    _nul2 = field_validator("city", "description", "timezone")(_no_nul)
 
 
 class TripMeetupIn(_MeetupFields):
@@ -164,17 +158,13 @@ class CheckinIn(Schema):
 
 
 class NotesIn(Schema):
-    notes: str = Field(..., max_length=TEXT_MAX_LENGTH)
-
-    _nul = field_validator("notes")(_no_nul)
+    notes: Text
 
 
 class FollowUpIn(Schema):
     member_a: int = Field(..., ge=1, le=MAX_ID)
     member_b: int = Field(..., ge=1, le=MAX_ID)
-    note: str = Field("", max_length=TEXT_MAX_LENGTH)
-
-    _nul = field_validator("note")(_no_nul)
+    note: Text = ""
 
 
 class InviteIn(Schema):

@@ -9,9 +9,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kindred.circles import text
 from kindred.circles.models import CardTag, MemberCard, Membership
 from kindred.core.services import NotFound
+from kindred.matching.engine.text import CardText, Lexicon, Side, card_sides, overlap_words
+from kindred.matching.selectors import lexicon_for
 from kindred.ties.models import Tie
 from kindred.ties.selectors import tie_neighbors
 
@@ -188,14 +189,26 @@ class TripSuggestion:
     met_offline: bool
 
 
-def _tokens(*parts: str) -> set[str]:
-    return {t for t in text.tokens(" ".join(parts)) if len(t) > 1}
+def _sides(card: MemberCard, tags: list[tuple[str, str]], lexicon: Lexicon) -> tuple[Side, Side]:
+    """(offers, needs) of a card as the matching reads them: search tokens and taxonomy concepts to count
+    what meets, and whole words (短视频, never 短视 or 视频) to show it."""
+    return card_sides(
+        CardText(
+            key=card.pk,
+            offers=card.offers,
+            needs=card.needs,
+            offer_tags=tuple(n for k, n in tags if k == CardTag.Kind.OFFER),
+            need_tags=tuple(n for k, n in tags if k == CardTag.Kind.NEED),
+        ),
+        lexicon,
+    )
 
 
 def trip_suggestions(*, trip: Trip, limit: int = SUGGEST_LIMIT) -> list[TripSuggestion]:
     """Active members whose card says they are in the trip's city, best first: a tie with the traveller,
     mutual ties, and how their offers meet the traveller's needs (and the other way round). Each is marked
-    when the traveller has never met them offline. Four queries, whatever the circle's size."""
+    when the traveller has never met them offline. The shared words shown are whole words and taxonomy
+    terms. Five queries, whatever the circle's size."""
     traveller = trip.traveller
     card = traveller.card
     city = " ".join(trip.city.split())
@@ -219,22 +232,21 @@ def trip_suggestions(*, trip: Trip, limit: int = SUGGEST_LIMIT) -> list[TripSugg
         met_offline_at__isnull=False,
     ).values_list("member_low_id", "member_high_id"):
         met.add(high if low == traveller.pk else low)
-    my_tags = list(CardTag.objects.filter(card_id=card.pk).values_list("kind", "name"))
-    my_offers = _tokens(card.offers, *(n for k, n in my_tags if k == CardTag.Kind.OFFER))
-    my_needs = _tokens(card.needs, *(n for k, n in my_tags if k == CardTag.Kind.NEED))
+    lexicon = lexicon_for(circle=trip.circle_id)
+    my_offers, my_needs = _sides(
+        card, list(CardTag.objects.filter(card_id=card.pk).values_list("kind", "name")), lexicon
+    )
     out = []
     for m in members:
         c: MemberCard = m.card
-        tags = list(c.tags.all())
-        their_offers = _tokens(c.offers, *(t.name for t in tags if t.kind == CardTag.Kind.OFFER))
-        their_needs = _tokens(c.needs, *(t.name for t in tags if t.kind == CardTag.Kind.NEED))
-        overlap = tuple(sorted((my_needs & their_offers) | (my_offers & their_needs)))
+        their_offers, their_needs = _sides(c, [(t.kind, t.name) for t in c.tags.all()], lexicon)
+        met_terms, overlap = overlap_words((my_needs, their_offers), (their_needs, my_offers))
         tied = m.pk in mine
         mutual = len((mine & neighbors.get(m.pk, set())) - {m.pk, traveller.pk})
         score = (
             (SUGGEST_WEIGHT_TIE if tied else 0)
             + SUGGEST_WEIGHT_MUTUAL * min(mutual, SUGGEST_MUTUAL_CAP)
-            + SUGGEST_WEIGHT_OVERLAP * min(len(overlap), SUGGEST_OVERLAP_CAP)
+            + SUGGEST_WEIGHT_OVERLAP * min(met_terms, SUGGEST_OVERLAP_CAP)
         )
         out.append(
             TripSuggestion(

@@ -30,6 +30,7 @@ from django.utils.translation import override
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.text import clean_line, clean_multiline
 from kindred.ties.services import tie_record_met
 
 from .models import (
@@ -43,6 +44,7 @@ from .models import (
     MEETUP_MAX_HOURS,
     REMINDER_WINDOW,
     TEXT_MAX_LENGTH,
+    TITLE_LABEL,
     TITLE_MAX_LENGTH,
     TRIP_MAX_DAYS,
     VENUE_MAX_LENGTH,
@@ -63,24 +65,6 @@ TRIP_DINNER_HOURS = 2.5
 
 def feed_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def clean_text(
-    value: Any, *, label: Any, max_length: int, required: bool = False, one_line: bool = True
-) -> str:
-    """Text checked at the model's limits (also used by deals): one line, or free text kept as typed."""
-    raw = str(value or "")
-    text = " ".join(raw.split()) if one_line else raw.strip()
-    if "\x00" in text:
-        raise ServiceError(_("%(field)s contains a character that is not allowed.") % {"field": label})
-    if required and not text:
-        raise ServiceError(_("%(field)s is required.") % {"field": label}, code="required")
-    if len(text) > max_length:
-        raise ServiceError(
-            _("%(field)s is too long (at most %(n)d characters).") % {"field": label, "n": max_length},
-            code="too_long",
-        )
-    return text
 
 
 def _same_circle_active(members: Iterable[Membership], circle_id: int) -> None:
@@ -131,8 +115,8 @@ def trip_create(
     """The traveller will be in `city` from `starts_on` to `ends_on` (inclusive)."""
     if not traveller.is_active:
         raise PermissionDenied(_("You are no longer a member of this circle."), code="actor_removed")
-    city = clean_text(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
-    note = clean_text(note, label=_("Note"), max_length=TEXT_MAX_LENGTH, one_line=False)
+    city = clean_line(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
+    note = clean_multiline(note, label=_("Note"), max_length=TEXT_MAX_LENGTH)
     if ends_on < starts_on:
         raise ServiceError(_("The trip must end on or after the day it starts."), code="ends_before_start")
     if (ends_on - starts_on).days > TRIP_MAX_DAYS:
@@ -222,10 +206,10 @@ def meetup_create(
     """A meetup hosted by `host` (who is going). Invitees get a notice and a mail; an invitation-only
     meetup is seen by the host and the invitees only."""
     _same_circle_active([host], circle.pk)
-    title = clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True)
-    city = clean_text(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
-    venue = clean_text(venue, label=_("Venue"), max_length=VENUE_MAX_LENGTH)
-    description = clean_text(description, label=_("Description"), max_length=TEXT_MAX_LENGTH, one_line=False)
+    title = clean_line(title, label=TITLE_LABEL, max_length=TITLE_MAX_LENGTH, required=True)
+    city = clean_line(city, label=_("City"), max_length=CITY_MAX_LENGTH, required=True)
+    venue = clean_line(venue, label=_("Venue"), max_length=VENUE_MAX_LENGTH)
+    description = clean_multiline(description, label=_("Description"), max_length=TEXT_MAX_LENGTH)
     _check_times(starts_at, ends_at, tz)
     _check_capacity(capacity)
     if access not in Meetup.Access.values:
@@ -510,7 +494,7 @@ def checkin_record(
 def meetup_notes_set(*, meetup: Meetup, actor: Membership, notes: str, at: datetime | None = None) -> Meetup:
     locked = _lock_meetup(meetup.pk)
     _require_host(locked, actor)
-    locked.notes = clean_text(notes, label=_("Notes"), max_length=TEXT_MAX_LENGTH, one_line=False)
+    locked.notes = clean_multiline(notes, label=_("Notes"), max_length=TEXT_MAX_LENGTH)
     locked.updated_at = at or timezone.now()
     locked.save(update_fields=["notes", "updated_at"])
     audit_record(
@@ -545,7 +529,7 @@ def followup_create(
         author=actor,
         member_a=member_a,
         member_b=member_b,
-        note=clean_text(note, label=_("Note"), max_length=TEXT_MAX_LENGTH, one_line=False),
+        note=clean_multiline(note, label=_("Note"), max_length=TEXT_MAX_LENGTH),
         created_at=at or timezone.now(),
     )
     audit_record(

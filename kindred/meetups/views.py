@@ -112,8 +112,7 @@ def _trip_page(
                 "title": _("Dinner in %(city)s") % {"city": trip.city},
                 "starts_at": timezone.localtime(start),
                 "ends_at": timezone.localtime(end),
-                "members": [s.member.pk for s in suggestions],
-            },
+            },  # nobody ticked: the traveller picks whom to invite
             member_choices=[(s.member.pk, s.member.card.display_name) for s in suggestions],
         )
     context = _context(me, trip=trip, suggestions=suggestions, form=form)
