@@ -81,7 +81,10 @@ def notification_send(
         for member in members.values()
     )
     if email and at is None and spec.mail != MailPolicy.NEVER:
-        _outbox_queue(notifications=rows, members=members, kind_mail=spec.mail, created=created)
+        actor_name = actor.card.display_name if actor is not None and hasattr(actor, "card") else ""
+        _outbox_queue(
+            notifications=rows, members=members, kind_mail=spec.mail, created=created, actor_name=actor_name
+        )
     return rows
 
 
@@ -91,6 +94,7 @@ def _outbox_queue(
     members: dict[int, Membership],
     kind_mail: MailPolicy,
     created: datetime,
+    actor_name: str,
 ) -> None:
     modes = dict(MailPreference.objects.filter(member_id__in=members).values_list("member_id", "mode"))
     emails = dict(
@@ -110,7 +114,7 @@ def _outbox_queue(
                 user_id=member.user_id,
                 notification=row,
                 kind=row.kind,
-                params=row.params,
+                params={**row.params, "actor": actor_name},
                 url=row.url,
                 immediate=kind_mail == MailPolicy.IMMEDIATE or mode == MailPreference.Mode.IMMEDIATE,
                 created_at=created,
@@ -142,7 +146,17 @@ def notifications_mark_read(
     unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
     if not everything:
         unread = unread.filter(pk__in=list(ids or ()))
-    return unread.update(read_at=at or timezone.now())
+    with transaction.atomic():
+        marked = unread.update(read_at=at or timezone.now())
+        if marked:
+            audit_record(
+                action="notifications.read",
+                actor=member.user,
+                circle_id=member.circle_id,
+                target=member,
+                data={"count": marked, "all": everything},
+            )
+    return marked
 
 
 @transaction.atomic
