@@ -1,5 +1,5 @@
-"""The wallet's background work: refund expired red envelopes every EXPIRY_SWEEP_SECONDS, and ask the
-provider again about withdrawals still pending every WITHDRAWAL_SWEEP_SECONDS."""
+"""The wallet's background work: refund expired red envelopes every EXPIRY_SWEEP_SECONDS, and settle
+withdrawals the provider has not answered every WITHDRAWAL_SWEEP_SECONDS."""
 
 from __future__ import annotations
 
@@ -17,6 +17,5 @@ def envelopes_expire() -> tuple[int, int]:
 
 @periodic(every=WITHDRAWAL_SWEEP_SECONDS, name="withdrawals-settle")
 def withdrawals_settle() -> services.SettleReport:
-    """Settle every withdrawal still pending WITHDRAWAL_SETTLE_AFTER after its booking (the process stopped
-    before the provider answered, or the provider gave no answer): completed, or refused and refunded."""
+    """Ask the provider again about every withdrawal still pending: completed, refused (refunded), pending."""
     return services.withdrawals_settle_pending()

@@ -103,9 +103,10 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs(queue: Huey) ->
 
 def test_every_app_registers_its_own_periodic_tasks() -> None:
     jobs = {job.name: job for job in periodic_jobs()}
-    assert {"envelopes-expire", "meetup-reminders", "intros-expire"} <= set(jobs)
+    assert {"envelopes-expire", "withdrawals-settle", "meetup-reminders", "intros-expire"} <= set(jobs)
     registered = {type(t).__name__: type(t).__module__ for t in HUEY._registry.periodic_tasks}
     assert registered["envelopes-expire"] == "kindred.wallet.tasks"
+    assert registered["withdrawals-settle"] == "kindred.wallet.tasks"
     assert registered["meetup-reminders"] == "kindred.meetups.tasks"
     assert registered["intros-expire"] == "kindred.matching.tasks"
 
@@ -152,6 +153,7 @@ def test_kindred_periodic_runs_each_apps_periodic_task_once() -> None:
     assert "envelopes-expire: (0, 0)" in text
     assert "meetup-reminders: 0" in text
     assert "intros-expire: 0" in text
+    assert "withdrawals-settle: SettleReport(completed=0, refused=0, pending=0)" in text
     # Once: nothing was left scheduled for later by the on-demand run.
     assert HUEY.scheduled() == []
 
