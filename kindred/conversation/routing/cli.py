@@ -101,7 +101,7 @@ def route(history: Path, questions: Path, out: Path, *, top: int = 20, explain: 
     weights = ", ".join(f"{k} {v:.2f}" for k, v in m.weights.items())
     validation = "n/a" if m.validation_mrr is None else f"{m.validation_mrr:.3f}"
     print(
-        f"weights ({m.training_asks} training asks, inner validation MRR {validation}): {weights}",
+        f"model {m.name} ({m.training_asks} training asks, inner validation MRR {validation}): {weights}",
         file=sys.stderr,
     )
     with out.open("w", encoding="utf-8") as fh:
