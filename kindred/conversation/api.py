@@ -71,9 +71,10 @@ def message_create(request: HttpRequest, slug: str, payload: MessageIn) -> Statu
     "/circles/{slug}/messages/search", response={200: SearchOut, **ERRORS}, summary="Search the conversation"
 )
 def message_search(request: HttpRequest, slug: str, query: Query[SearchQuery]) -> dict[str, Any]:
-    """Messages with every word of `q` (Chinese or English), newest first, each with its neighbours."""
+    """Messages with every word of `q` (Chinese or English), newest first, each with its neighbours. No `q`:
+    no results; a `q` with no word in it (only punctuation): 400."""
     me = membership_for_circle(user=request.user, slug=slug)
-    return {"items": selectors.search(viewer=me, q=query.q)}
+    return {"items": selectors.search(viewer=me, q=query.q) if query.q else []}
 
 
 @router.get("/circles/{slug}/asks", response={200: OpenAsksOut, **ERRORS}, summary="Open asks, catch rate")

@@ -73,7 +73,7 @@ class PageQuery(Schema):
 
 
 class SearchQuery(Schema):
-    q: Annotated[str, Field(min_length=1, max_length=SEARCH_QUERY_MAX_LENGTH), OneLine]
+    q: Annotated[str, Field(max_length=SEARCH_QUERY_MAX_LENGTH), OneLine] = ""
 
 
 class PersonOut(Schema):

@@ -566,10 +566,13 @@ def event_post(
     return message
 
 
-def _payload_words(payload: dict[str, Any]) -> Iterable[str]:
-    """The searchable words of an event card: its text values."""
-    for value in payload.values():
-        if isinstance(value, str):
-            yield value
-        elif isinstance(value, list):
-            yield from (v for v in value if isinstance(v, str))
+def _payload_words(payload: Any) -> Iterable[str]:
+    """The searchable words of an event card: every text value in it (names, titles, cities)."""
+    if isinstance(payload, str):
+        yield payload
+    elif isinstance(payload, dict):
+        for value in payload.values():
+            yield from _payload_words(value)
+    elif isinstance(payload, list | tuple):
+        for value in payload:
+            yield from _payload_words(value)
