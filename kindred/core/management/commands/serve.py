@@ -16,7 +16,9 @@ storage needs collectstatic to have run, and htmx must be there (`make assets` c
 from __future__ import annotations
 
 import os
+import signal
 import warnings
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -68,6 +70,10 @@ def prepare() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 class Command(BaseCommand):
     help = "Serve Kindred under uvicorn (ASGI), static files through WhiteNoise, DEBUG off."
 
@@ -109,6 +115,9 @@ class Command(BaseCommand):
             consumer = consumer_start()
             self.stdout.write("Background worker started (threads, periodic tasks on).")
             self.stdout.flush()
+            # uvicorn shuts down on SIGTERM, then raises it again once it has returned: let that unwind
+            # through the `finally` below (the worker stops) instead of ending the process on the spot.
+            signal.signal(signal.SIGTERM, _exit_cleanly)
         try:
             # Django has no ASGI lifespan: turn it off instead of logging that it is unsupported.
             uvicorn.run(
