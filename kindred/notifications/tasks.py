@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from kindred.core.tasks import daily, db_task, periodic
 
-from . import services
+from . import outbox
 from .models import DIGEST_HOUR, OUTBOX_SWEEP_SECONDS
 
 
 @db_task()
 def mail_send_immediate(user_ids: list[int]) -> int:
     """Enqueued by notification_send after its commit: mail these recipients' immediate notifications."""
-    return services.outbox_send(user_ids=user_ids)
+    return outbox.outbox_send(user_ids=user_ids)
 
 
 @periodic(every=OUTBOX_SWEEP_SECONDS, name="notifications-retry")
 def mail_retry() -> int:
     """Immediate mail still pending (the mail server was away): try again."""
-    return services.outbox_send()
+    return outbox.outbox_send()
 
 
 @daily(hour=DIGEST_HOUR, name="notifications-digest")
 def mail_digest() -> int:
     """The daily digest: everything still pending, one mail per recipient."""
-    return services.outbox_send(digest=True)
+    return outbox.outbox_send(digest=True)

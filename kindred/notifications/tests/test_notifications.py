@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Membership
 from kindred.core.models import AuditEvent
 from kindred.core.services import ServiceError
-from kindred.notifications import selectors, services
+from kindred.notifications import outbox, selectors, services
 from kindred.notifications.kinds import KINDS, MailPolicy, kind_register
 from kindred.notifications.models import OUTBOX_MAX_ATTEMPTS, MailPreference, Notification, Outbox
 
@@ -113,13 +113,13 @@ def test_digest_kinds_wait_for_the_daily_digest_one_mail_per_recipient_sent_once
         _send(carol, [bob], kind="tests.posted", title="短剧B")
     assert mail.outbox == []
     assert Outbox.objects.filter(state=Outbox.State.PENDING, immediate=False).count() == 3
-    assert services.outbox_send(digest=True) == 2  # bob's two in one mail, carol's one
+    assert outbox.outbox_send(digest=True) == 2  # bob's two in one mail, carol's one
     by_to = {m.to[0]: m for m in mail.outbox}
     assert set(by_to) == {"bob@example.com", "carol@example.com"}
     assert "短剧A" in by_to["bob@example.com"].body and "短剧B" in by_to["bob@example.com"].body
     assert "2" in by_to["bob@example.com"].subject
     # Once only: a second digest (or a second worker) finds nothing to send.
-    assert services.outbox_send(digest=True) == 0
+    assert outbox.outbox_send(digest=True) == 0
     assert len(mail.outbox) == 2
 
 
@@ -157,13 +157,13 @@ def test_a_refused_mail_is_retried_then_failed_and_never_sent_twice(
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     _send(alice, [bob])  # no commit hook here: the worker's sweep sends it
     for attempt in range(1, OUTBOX_MAX_ATTEMPTS + 1):
-        assert services.outbox_send() == 0
+        assert outbox.outbox_send() == 0
         row = Outbox.objects.get()
         assert row.attempts == attempt
         assert "550" in row.last_error
     assert row.state == Outbox.State.FAILED
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert services.outbox_send(digest=True) == 0
+    assert outbox.outbox_send(digest=True) == 0
     assert mail.outbox == []
 
 
