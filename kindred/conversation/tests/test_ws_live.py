@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +18,15 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.http.harness import Server, start_server
+from tests.http import conftest as http_conftest
+from tests.http.harness import KINDRED, SCRUBBED, Server, start_server
 
 pytestmark = pytest.mark.http
 
+server = http_conftest.server  # the black-box suite's fixture: one real `kindred serve` per test session
+
 FRAME_TIMEOUT = 15.0
 FRAMES_MAX = 500  # frames read while waiting for one message, at most
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    running, stop = start_server()
-    try:
-        yield running
-    finally:
-        stop()
 
 
 @pytest.fixture(autouse=True)
@@ -272,6 +268,22 @@ def test_a_removed_member_is_cut_off_at_once_and_refused_after(server: Server) -
     assert refused(server, "erin") == 403
 
 
+def test_serve_refuses_several_workers_without_a_shared_channel_layer(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update(KINDRED_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="kindred.settings.dev")
+    done = subprocess.run(
+        [str(KINDRED), "serve", "--port", "1", "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "--workers 2 needs a shared channel layer: set REDIS_URL" in done.stderr
+    assert "Kindred on http" not in done.stdout  # refused before anything starts
+
+
 # --- several workers on Redis ---------------------------------------------------------------------------
 
 
@@ -307,25 +319,22 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis: REDIS_URL=redis://127.0.0.1:6379/0")
 def test_two_workers_on_redis_deliver_across_workers() -> None:
     running, stop = start_server(workers=2, env_extra={"REDIS_URL": os.environ["REDIS_URL"]})
-    sockets: list[ClientConnection] = []
     try:
-        workers = _children(running.process.pid)
-        assert len(workers) >= 2, workers
-        port = int(running.base_url.rsplit(":", 1)[1])
-        held: dict[int, ClientConnection] = {}
-        for _ in range(60):  # the kernel hands each connection to a worker: open until both hold one
-            ws = open_ws(running, "alice")
-            sockets.append(ws)
-            owner = _worker_of(workers, port, ws.socket.getsockname()[1])
-            if owner is not None:
-                held.setdefault(owner, ws)
-            if len(held) >= 2:
-                break
-        assert len(held) >= 2, f"every socket landed on one worker: {held}"
-        posted = [post(running, "bob")["id"] for _ in range(4)]  # the posts land on either worker too
-        for ws in held.values():
-            assert message_ids_until(ws, posted[-1]) == posted
+        with ExitStack() as sockets:
+            workers = _children(running.process.pid)
+            assert len(workers) >= 2, workers
+            port = int(running.base_url.rsplit(":", 1)[1])
+            held: dict[int, ClientConnection] = {}
+            for _ in range(60):  # the kernel hands each connection to a worker: open until both hold one
+                ws = sockets.enter_context(open_ws(running, "alice"))
+                owner = _worker_of(workers, port, ws.socket.getsockname()[1])
+                if owner is not None:
+                    held.setdefault(owner, ws)
+                if len(held) >= 2:
+                    break
+            assert len(held) >= 2, f"every socket landed on one worker: {held}"
+            posted = [post(running, "bob")["id"] for _ in range(4)]  # the posts land on either worker too
+            for ws in held.values():
+                assert message_ids_until(ws, posted[-1]) == posted
     finally:
-        for ws in sockets:
-            ws.close()
         stop()
