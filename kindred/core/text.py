@@ -41,10 +41,14 @@ def has_forbidden(value: str) -> bool:
     return bool(_FORBIDDEN.search(value))
 
 
+def refused_message() -> str:
+    return _("Text may not contain control characters (such as NUL).")
+
+
 def normalize_text(value: str, *, one_line: bool) -> str:
     """The kept form of `value`, or TextRefused. Pure: no length or emptiness check here."""
     if _FORBIDDEN.search(value):
-        raise TextRefused(_("Text may not contain control characters (such as NUL)."))
+        raise TextRefused(refused_message())
     if one_line:
         return " ".join(value.split())
     return _CRLF.sub("\n", value).strip()
@@ -92,12 +96,13 @@ class _CleanTextMixin:
     one_line = True
 
     def to_python(self, value: Any) -> Any:
+        # Checked before CharField strips the ends: str.strip() removes U+0085 (a C1 control), so a form
+        # would otherwise keep "\x85abc" as "abc" while the API refuses it.
+        if isinstance(value, str) and has_forbidden(value):
+            raise ValidationError(refused_message(), code="control_character")
         value = super().to_python(value)  # type: ignore[misc]
         if isinstance(value, str):
-            try:
-                value = normalize_text(value, one_line=self.one_line)
-            except TextRefused as exc:
-                raise ValidationError(str(exc), code="control_character") from exc
+            value = normalize_text(value, one_line=self.one_line)
         return value
 
 
