@@ -135,17 +135,40 @@ def analyze(text: str) -> list[str]:
 _RUN = re.compile(r"[\w\u4e00-\u9fff]+", re.UNICODE)
 
 
-def whole_words(text: str) -> list[str]:
-    """The words a person reads in `text`: jieba's precise-mode cut (短视频 stays whole, never 短视 or
-    视频) and whole English words, fillers dropped, deduplicated in order."""
+def analyze_with_words(text: str) -> tuple[list[str], list[str]]:
+    """(analyze(text), whole_words(text)) from one jieba cut: the search tokens of a word are its pieces
+    that jieba's dictionary knows, then the word itself, exactly as jieba's search mode yields them."""
     _jieba_ready()
-    out: list[str] = []
+    freq = jieba.dt.FREQ
+    terms: list[str] = []
+    words: list[str] = []
+    seen: set[str] = set()
     for run in _RUN.findall(normalize(text)):
         for word in jieba.cut(run):
             word = word.strip()
-            if word and _kept(word) and word not in out:
-                out.append(word)
-    return out
+            if not word:
+                continue
+            pieces = [
+                word[i : i + 2] for i in range(len(word) - 1) if len(word) > 2 and freq.get(word[i : i + 2])
+            ]
+            pieces += [
+                word[i : i + 3] for i in range(len(word) - 2) if len(word) > 3 and freq.get(word[i : i + 3])
+            ]
+            for tok in (*pieces, word):
+                if tok in seen or (len(tok) == 1 and not tok.isalnum()):
+                    continue
+                seen.add(tok)
+                if _kept(tok):
+                    terms.append(tok)
+            if _kept(word) and word not in words:
+                words.append(word)
+    return terms, words
+
+
+def whole_words(text: str) -> list[str]:
+    """The words a person reads in `text`: jieba's precise-mode cut (短视频 stays whole, never 短视 or
+    视频) and whole English words, fillers dropped, deduplicated in order."""
+    return analyze_with_words(text)[1]
 
 
 def shown_word(term: str, words: Sequence[str]) -> str:
@@ -223,8 +246,7 @@ def _side(texts: Iterable[tuple[str, float]], lexicon: Lexicon) -> Side:
         norm = normalize(raw)
         if not norm:
             continue
-        terms = analyze(norm)
-        whole = whole_words(norm)
+        terms, whole = analyze_with_words(norm)
         for term in terms:
             side.weights[term] = side.weights.get(term, 0.0) + weight
             if not side.words.get(term):

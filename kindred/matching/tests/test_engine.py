@@ -196,3 +196,18 @@ def test_explanations_show_whole_words_and_taxonomy_terms_never_fragments() -> N
     assert not set(shown) & set(FRAGMENTS), shown
     words = {w for c in cards for text in (c.needs, c.offers) for w in whole_words(text)}
     assert set(shown) <= words | taxonomy, set(shown) - words - taxonomy
+
+
+def test_one_cut_gives_the_search_tokens_and_the_whole_words() -> None:
+    """The engine cuts a card once (kindred.matching.engine.text.analyze_with_words) and gets the same
+    search tokens as jieba's search mode: every quoted string of the demo's people, and the cards here."""
+    import re
+
+    from kindred.demo import people
+    from kindred.matching.engine.text import analyze, analyze_with_words
+
+    source = Path(people.__file__).read_text(encoding="utf-8")
+    texts = re.findall(r'"([^"\n]{2,})"', source) + [c.offers + c.needs for c in CARDS]
+    assert len(texts) > 500
+    for text in texts:
+        assert analyze_with_words(normalize(text))[0] == analyze(normalize(text)), text
