@@ -48,10 +48,10 @@ if not CHROMIUM.exists():
 class Person:
     """One user's browser context: their own cookies, a page, helpers that fail on any 4xx/5xx page."""
 
-    def __init__(self, chromium: Any, base_url: str, viewport: dict[str, int] = DESKTOP) -> None:
-        self.context = chromium.new_context(base_url=base_url, viewport=viewport, locale="zh-CN")
+    def __init__(self, new_page: Any, base_url: str, viewport: dict[str, int] = DESKTOP) -> None:
+        self.page = new_page(base_url=base_url, viewport=viewport, locale="zh-CN")
+        self.context = self.page.context
         self.context.set_default_timeout(TIMEOUT_MS)
-        self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         self.page.on(
@@ -89,7 +89,7 @@ def shoot(page: Any, name: str) -> None:
 
 
 def test_journey_organizer_to_newcomer_with_mutual_tie(
-    chromium: Any, live_server: Any, make_user: Any, settings: Any
+    new_page: Any, live_server: Any, make_user: Any, settings: Any
 ) -> None:
     settings.SITE_URL = live_server.url  # invitation links are absolute, to the site
     make_user("laozhou", first_name="老周")
@@ -97,7 +97,7 @@ def test_journey_organizer_to_newcomer_with_mutual_tie(
     base = live_server.url
 
     # 1. The organizer signs in and creates the circle; members may nominate from day one.
-    organizer = Person(chromium, base)
+    organizer = Person(new_page, base)
     organizer.sign_in("laozhou")
     organizer.goto("/circles/new/")
     page = organizer.page
@@ -123,7 +123,7 @@ def test_journey_organizer_to_newcomer_with_mutual_tie(
         tie_record_sponsor(sponsor=origin, invitee=alice)
 
     # 2. 王爱丽 nominates 张三, with a draft card.
-    member = Person(chromium, base)
+    member = Person(new_page, base)
     member.sign_in("alice")
     member.goto("/c/xinwenyu/nominate/")
     page = member.page
@@ -150,7 +150,7 @@ def test_journey_organizer_to_newcomer_with_mutual_tie(
     assert re.fullmatch(re.escape(live_server.url) + r"/invite/[\w-]{20,}/", link), link
 
     # 4. 张三 opens the link (anonymous), creates the account and joins; then fills the card.
-    invitee = Person(chromium, base)
+    invitee = Person(new_page, base)
     invitee.goto(link)
     page = invitee.page
     page.fill("#id_display_name", "张三")
@@ -210,7 +210,7 @@ def test_journey_organizer_to_newcomer_with_mutual_tie(
         person.close()
 
 
-def test_screenshots_of_the_demo_circle(chromium: Any, live_server: Any) -> None:
+def test_screenshots_of_the_demo_circle(new_page: Any, live_server: Any) -> None:
     """With KINDRED_SCREENSHOTS=1: the README's pictures of the demo circle, at phone and desktop width."""
     if not SCREENSHOTS:
         pytest.skip("set KINDRED_SCREENSHOTS=1 to write docs/screenshots/")
@@ -228,15 +228,89 @@ def test_screenshots_of_the_demo_circle(chromium: Any, live_server: Any) -> None
         "ties": f"/c/{DEMO_SLUG}/ties/",
     }
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        person = Person(chromium, live_server.url, viewport=viewport)
+        person = Person(new_page, live_server.url, viewport=viewport)
         person.sign_in(viewer, DEMO_PASSWORD)
         for name, path in pages.items():
             person.goto(path)
             person.page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{label}.png"))
         person.close()
-    reviewer = Person(chromium, live_server.url)
+    reviewer = Person(new_page, live_server.url)
     reviewer.sign_in("laozhou", DEMO_PASSWORD)
     reviewer.goto(f"/c/{DEMO_SLUG}/review/")
     reviewer.page.screenshot(path=str(SCREENSHOT_DIR / "review-desktop.png"))
     reviewer.close()
     assert (SCREENSHOT_DIR / "directory-phone.png").stat().st_size > 0
+
+
+def test_card_saved_unchanged_invitation_choice_and_removal_confirmation(
+    new_page: Any, live_server: Any, make_user: Any, settings: Any
+) -> None:
+    """In Chromium: the card form saved unchanged keeps the industries; a signed-in member who opens someone
+    else's invitation link chooses before anything is used; removing a member asks for confirmation."""
+    from kindred.circles.services import card_update, circle_create
+    from kindred.invitations.models import Invitation, Nomination
+    from kindred.invitations.services import nomination_approve, nomination_create
+
+    settings.SITE_URL = live_server.url
+    organizer_user = make_user("laozhou", first_name="老周")
+    circle = circle_create(creator=organizer_user, name="新文娱产业群", slug="xinwenyu", display_name="老周")
+    origin = Membership.objects.get(circle=circle, sponsor__isnull=True)
+    with transaction.atomic():
+        alice = membership_create(
+            circle=circle, user=make_user("alice"), sponsor=origin, card_fields={"display_name": "王爱丽"}
+        )
+        bob = membership_create(
+            circle=circle, user=make_user("bob"), sponsor=origin, card_fields={"display_name": "陈波"}
+        )
+    card_update(
+        membership=alice, fields={"offers": "发行\n版权"}, industry_codes=["music"], offer_tags=["发行"]
+    )
+
+    # The card form shows the industries ticked; saved unchanged, the card keeps them.
+    member = Person(new_page, live_server.url)
+    member.sign_in("alice")
+    member.goto("/c/xinwenyu/me/card/")
+    page = member.page
+    music = alice.card.industries.get().pk
+    assert page.locator(f"input[name=industries][value='{music}']").is_checked()
+    member.submit("#card-form")
+    alice.card.refresh_from_db()
+    assert list(alice.card.industries.values_list("code", flat=True)) == ["music"]
+    assert alice.card.offers == "发行\n版权"
+
+    # Signed in as 王爱丽, she opens the link meant for 张三: she is told, and nothing is used until she chooses.
+    nomination = nomination_create(
+        circle=circle,
+        nominator=origin,
+        name="张三",
+        email="zhangsan@example.com",
+        relationship=Nomination.Relationship.COLLEAGUE,
+        years_known=3,
+        closeness=3,
+        reason="动画发行",
+    )
+    admin = membership_create(circle=circle, user=make_user("lin"), sponsor=origin, role="admin")
+    _, code = nomination_approve(nomination=nomination, reviewer=admin)
+    member.goto(f"/invite/{code}/")
+    assert "张三" in page.locator("main").inner_text()
+    assert page.locator("#accept-join").count() == 1 and page.locator("#accept-signout").count() == 1
+    assert not Invitation.objects.filter(accepted_at__isnull=False).exists()
+    member.submit("#accept-signout")
+    assert page.url.endswith(f"/invite/{code}/") and page.locator("#accept-signup").count() == 1
+    assert page.locator("#id_display_name").input_value() == "张三"
+    assert not Invitation.objects.filter(accepted_at__isnull=False).exists()
+
+    # The organizer removes 陈波: a confirmation first, then the removal.
+    organizer = Person(new_page, live_server.url)
+    organizer.sign_in("laozhou")
+    organizer.goto(f"/c/xinwenyu/members/{bob.pk}/")
+    page = organizer.page
+    page.fill(f"form[action$='/members/{bob.pk}/remove/'] textarea[name=reason]", "长期不活跃")
+    organizer.submit(f"form[action$='/members/{bob.pk}/remove/']")
+    bob.refresh_from_db()
+    assert bob.is_active and page.locator("#remove-confirm").count() == 1
+    organizer.submit("#remove-confirm")
+    bob.refresh_from_db()
+    assert not bob.is_active and bob.removed_reason == "长期不活跃"
+    for person in (member, organizer):
+        person.close()
