@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) assets messages
 
-# htmx is served from our own static files. npm installs it from package-lock.json; without npm
-# (a fresh Debian machine) .ci/npm_fetch.py downloads the same tarball and checks the lock's sha512.
+# htmx and ECharts are served from our own static files. npm installs them from package-lock.json; without npm
+# (a fresh Debian machine) .ci/npm_fetch.py downloads the same tarballs and checks the lock's sha512.
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error; \
@@ -36,7 +36,11 @@ kindred/static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p kindred/static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js kindred/static/vendor/htmx.min.js
 
-assets: kindred/static/vendor/htmx.min.js
+kindred/static/vendor/echarts.min.js: node_modules/.package-lock.json
+	mkdir -p kindred/static/vendor
+	cp node_modules/echarts/dist/echarts.min.js kindred/static/vendor/echarts.min.js
+
+assets: kindred/static/vendor/htmx.min.js kindred/static/vendor/echarts.min.js
 
 # Translations are compiled at build time (the .mo files are not committed). GNU msgfmt when present,
 # else .ci/msgfmt.py (the same format, in Python) so a machine without gettext still builds.

@@ -62,7 +62,8 @@ def main(root: Path) -> int:
     for path, meta in lock.get("packages", {}).items():
         if not path.startswith("node_modules/"):
             continue
-        name = path.removeprefix("node_modules/")
+        # A nested copy ("node_modules/a/node_modules/b") is package b, unpacked where the lock puts it.
+        name = path.rsplit("node_modules/", 1)[-1]
         url = meta.get("resolved") or tarball_url(name, meta["version"])
         if not url.startswith(REGISTRY + "/"):
             raise SystemExit(f"refusing a non-registry URL for {name}: {url}")
