@@ -279,7 +279,7 @@
     var author = message.author || {};
     fill(root, "author", author.display_name || "");
     fill(root, "time", formatTime(message.created_at));
-    var removed = message.deleted || message.hidden || message.is_removed;
+    var removed = message.deleted || message.hidden;
     if (removed) {
       root.classList.add("msg-removed");
     }
@@ -288,8 +288,12 @@
       text.textContent = "";
       appendLinked(text, String(message.text || ""));
     }
-    var quote = message.reply_to && typeof message.reply_to === "object" ? message.reply_to : null;
-    fill(root, "quote", quote ? (quote.author_name || "") + (quote.text ? "：" + quote.text : "") : "");
+    var reply = message.reply_to && typeof message.reply_to === "object" ? message.reply_to : null;
+    var replyAuthor = reply && reply.author ? reply.author.display_name || "" : "";
+    fill(root, "quote", reply ? replyAuthor + (reply.quote ? "：" + reply.quote : "") : "");
+    if (reply) {
+      root.setAttribute("data-reply-to", String(reply.id));
+    }
     var ask = message.ask;
     fill(root, "ask", ask && ask.status ? String(ask.status) : "");
     if (ask && ask.status) {
