@@ -23,6 +23,11 @@ HIDE_REASON_MAX_LENGTH = 500
 MENTIONS_MAX = 20  # distinct members one message may mention
 ROUTE_TOP_N = 5  # members an ask is routed to, at most
 ROUTE_HISTORY_MAX = 500  # the latest asks of the circle the router learns from
+# The router's weights are learned from the circle's history in the background (seconds for hundreds of
+# asks), again after this many more answered asks; a post uses the last weights learned (or the engine's
+# defaults) and never waits for learning. Only the index (~0.15 s for 500 asks) is built per ask.
+ROUTE_RELEARN_EVERY = 20
+ROUTE_MODEL_TTL_SECONDS = 30 * 86400
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
 QUOTE_MAX_LENGTH = 80  # characters of the parent quoted with a reply

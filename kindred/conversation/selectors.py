@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from kindred.circles import text as search_text
 from kindred.circles.models import CardTag, Membership
 from kindred.circles.selectors import directory_queryset
 from kindred.conversation import routing
+from kindred.conversation.routing.engine import DEFAULT_WEIGHTS, Model, learn
 from kindred.core.services import NotFound, ServiceError
 from kindred.matching.selectors import trust_edges
 
@@ -29,6 +31,8 @@ from .models import (
     PAGE_MAX,
     QUOTE_MAX_LENGTH,
     ROUTE_HISTORY_MAX,
+    ROUTE_MODEL_TTL_SECONDS,
+    ROUTE_RELEARN_EVERY,
     SEARCH_RESULTS_MAX,
     Ask,
     AskRoute,
@@ -275,6 +279,37 @@ def search(*, viewer: Membership, q: str, limit: int = SEARCH_RESULTS_MAX) -> li
 # --- what the router reads ---------------------------------------------------------------------------
 
 
+def _model_key(circle_id: int) -> str:
+    return f"conversation:route-model:{circle_id}"
+
+
+def route_learning_key(circle_id: int) -> str:
+    """Held while the circle's weights are being learned in the background (one learning at a time)."""
+    return f"conversation:route-learning:{circle_id}"
+
+
+def _generation(history: Sequence[routing.Ask]) -> int:
+    return sum(1 for a in history if a.answers) // ROUTE_RELEARN_EVERY
+
+
+def route_model(*, circle_id: int, history: Sequence[routing.Ask]) -> tuple[Model, bool]:
+    """The router's weights last learned for the circle (the engine's defaults before any), and whether
+    they are fresh: learned within the last ROUTE_RELEARN_EVERY answered asks. No query (the cache)."""
+    cached = cache.get(_model_key(circle_id))
+    if cached is None:
+        return Model(weights=dict(DEFAULT_WEIGHTS), training_asks=0, validation_mrr=None), False
+    generation, model = cached
+    return model, generation == _generation(history)
+
+
+def route_model_learn(*, circle_id: int) -> Model:
+    """Learn the router's weights from the circle's history and keep them (the background task's work)."""
+    history = routing_inputs(circle_id=circle_id).history
+    model = learn(history)
+    cache.set(_model_key(circle_id), (_generation(history), model), ROUTE_MODEL_TTL_SECONDS)
+    return model
+
+
 @dataclass(frozen=True)
 class RoutingInputs:
     history: list[routing.Ask]
@@ -346,3 +381,28 @@ def routing_inputs(*, circle_id: int) -> RoutingInputs:
         closeness[str(low)][str(high)] = weight
         closeness[str(high)][str(low)] = weight
     return RoutingInputs(history=history, profiles=profiles, closeness=dict(closeness), members=members)
+
+
+def posts_by_member_day(*, circle_id: int) -> list[tuple]:
+    """Messages members wrote (chat and asks, deleted ones aside), counted per author and day in the
+    circle's zone, for the health page: (author_id, day, messages). One query."""
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    return list(
+        Message.objects.filter(circle_id=circle_id, kind__in=(Kind.CHAT, Kind.ASK), deleted_at__isnull=True)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("author_id", "day")
+        .annotate(n=Count("id"))
+        .order_by("author_id", "day")
+        .values_list("author_id", "day", "n")
+    )
+
+
+def ask_timeline(*, circle_id: int) -> list[tuple]:
+    """Every ask of the circle, for the health page: (ask_id, asked_at, caught_at). One query."""
+    return list(
+        Ask.objects.filter(circle_id=circle_id)
+        .order_by("id")
+        .values_list("id", "message__created_at", "caught_at")
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from kindred.circles import text as search_text
 from kindred.circles.models import Membership
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.tasks import enqueue_on_commit
 from kindred.core.text import clean_line, clean_multiline
 from kindred.notifications.services import notification_send
 
@@ -46,6 +48,7 @@ from .models import (
 )
 
 EXCERPT_LENGTH = 80  # characters of a message quoted in a notification
+LEARNING_CLAIM_SECONDS = 600  # one background learning of a circle's router weights at a time
 
 # An @ starts a mention unless it follows a letter or digit of an e-mail address (name@example.com).
 _MENTION_AT = re.compile(r"(?<![A-Za-z0-9._%+\-])@")
@@ -262,10 +265,15 @@ def _route(*, author: Membership, text: str, now: datetime) -> list[tuple[Member
     from kindred.conversation.routing import Ask as RoutedAsk
     from kindred.conversation.routing import Router
 
-    from .selectors import routing_inputs
+    from .selectors import route_learning_key, route_model, routing_inputs
 
     inputs = routing_inputs(circle_id=author.circle_id)
-    router = Router(inputs.history, profiles=inputs.profiles, closeness=inputs.closeness)
+    model, fresh = route_model(circle_id=author.circle_id, history=inputs.history)
+    if not fresh and cache.add(route_learning_key(author.circle_id), 1, LEARNING_CLAIM_SECONDS):
+        from .tasks import route_model_learn  # the task module imports this one's neighbours
+
+        enqueue_on_commit(route_model_learn, author.circle_id)
+    router = Router(inputs.history, profiles=inputs.profiles, closeness=inputs.closeness, model=model)
     ranked = router.rank(RoutedAsk(id="new", title=text, created=now, asker=str(author.pk)))
     out: list[tuple[Membership, float, dict[str, Any]]] = []
     for r in ranked:

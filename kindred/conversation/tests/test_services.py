@@ -185,6 +185,22 @@ def test_the_history_of_caught_asks_routes_a_new_ask(cast: Cast) -> None:
     )
 
 
+def test_the_routers_weights_are_learned_after_commit_in_the_background(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    history = selectors.routing_inputs(circle_id=cast.collector.circle_id).history
+    assert selectors.route_model(circle_id=cast.collector.circle_id, history=history)[1] is False
+    with django_capture_on_commit_callbacks(execute=True):
+        post(cast.collector, "谁能帮我做PPT？", kind="ask")  # routed with the defaults; learning queued
+    history = selectors.routing_inputs(circle_id=cast.collector.circle_id).history
+    model, fresh = selectors.route_model(circle_id=cast.collector.circle_id, history=history)
+    assert fresh and model.training_asks == 0  # a young circle keeps the engine's default weights
+    assert cache.get(selectors.route_learning_key(cast.collector.circle_id)) is None
+
+
 def test_caught_by_a_reply_or_a_member_by_the_asker_only(cast: Cast) -> None:
     ask = post(cast.collector, "找人做PPT", kind="ask")
     reply = post(cast.designer, "我来", reply_to_id=ask.pk)
