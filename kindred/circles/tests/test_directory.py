@@ -250,6 +250,10 @@ def test_search_ranks_by_relevance_and_leaves_the_searcher_out(
     # More tokens found rank higher.
     services.card_update(membership=bio, fields={"bio": "以前做过一次PPT，也做短视频"})
     assert names(selectors.directory_page(viewer=origin, q="PPT 短视频")) == ["只在简介"]
+    # LIKE's wildcards in a query are plain characters.
+    services.card_update(membership=designer, fields={"company": "ppt_studio"})
+    assert names(selectors.directory_page(viewer=origin, q="ppt_studio")) == ["设计师"]
+    assert names(selectors.directory_page(viewer=origin, q="100% ppt")) == []
 
 
 def test_demo_circle_search_for_ppt_puts_the_designer_first() -> None:
