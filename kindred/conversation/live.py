@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -39,12 +40,33 @@ from kindred.circles.models import Membership
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 5.0
+SWEEP_SECONDS = 1.0  # LocalChannelLayer: how often, at most, expired messages are swept
 EVENT_TYPE = "live.frame"  # the consumer's handler: CircleConsumer.live_frame
 MEMBER_REMOVED = "member_removed"  # internal: the removed member's sockets close; never sent to a client
 
 # The event loop of this process's sockets (the server's loop), set by the first socket that connects: a thread
 # that publishes hands the send to it, so the in-memory layer's queues are only ever touched from their loop.
 _loop: asyncio.AbstractEventLoop | None = None
+
+
+class LocalChannelLayer(InMemoryChannelLayer):
+    """Channels' in-memory layer (one process: the embedded default), with its sweep bounded in time.
+
+    The stock layer sweeps every channel and every group membership for expired messages on each receive(),
+    so one message to a circle of N sockets cost N sweeps of N: O(N²). Here the sweep runs at most once every
+    SWEEP_SECONDS. Set `group_expiry` far off in the settings: a socket stays in its circle's group as long as
+    it is open (the stock day would drop a day-old socket from its group).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._swept_at = 0.0
+
+    def _clean_expired(self) -> None:
+        now = time.monotonic()
+        if now - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = now
+            super()._clean_expired()
 
 
 def group_name(circle_id: int) -> str:

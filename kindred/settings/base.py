@@ -201,7 +201,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {
+            "BACKEND": "kindred.conversation.live.LocalChannelLayer",
+            "CONFIG": {"capacity": 1000, "group_expiry": 10 * 365 * 86400},
+        }
     }
 
 AUTHENTICATION_BACKENDS = [
