@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
 from kindred.circles.selectors import circle_member_count
+from kindred.core import events
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line
 
@@ -628,6 +629,20 @@ def envelope_send(
         target=envelope,
         data={"total_fen": total_fen, "shares": shares, "mode": mode, "greeting": envelope.is_greeting},
     )
+    if at is None:  # a live send (a back-dated replay announces nothing)
+        transaction.on_commit(
+            partial(
+                events.envelope_sent.send,
+                sender=Envelope,
+                circle_id=envelope.circle_id,
+                envelope_id=envelope.pk,
+                sender_id=sender.pk,
+                total_fen=total_fen,
+                shares=shares,
+                mode=mode,
+                greeting=greeting,
+            )
+        )
     return envelope
 
 
