@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from kindred.circles.models import Circle, Membership
+from kindred.core import events
 from kindred.core.services import NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline
 from kindred.ties.services import tie_record_met
@@ -139,6 +141,19 @@ def trip_create(
         target=trip,
         data={"city": city, "from": str(starts_on), "to": str(ends_on)},
     )
+    if at is None:  # a live announcement (a back-dated replay announces nothing)
+        transaction.on_commit(
+            partial(
+                events.trip_announced.send,
+                sender=Trip,
+                circle_id=trip.circle_id,
+                trip_id=trip.pk,
+                traveller_id=traveller.pk,
+                city=city,
+                starts_on=starts_on,
+                ends_on=ends_on,
+            )
+        )
     return trip
 
 
@@ -249,6 +264,19 @@ def meetup_create(
         target=meetup,
         data={"access": access, "capacity": capacity, "invitees": [m.pk for m in invitees]},
     )
+    if at is None and access == Meetup.Access.OPEN:  # called to the circle, live
+        transaction.on_commit(
+            partial(
+                events.meetup_called.send,
+                sender=Meetup,
+                circle_id=circle.pk,
+                meetup_id=meetup.pk,
+                host_id=host.pk,
+                title=title,
+                city=city,
+                starts_at=starts_at,
+            )
+        )
     return meetup
 
 
