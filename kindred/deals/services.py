@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from itertools import combinations
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
+from kindred.core import events
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline
 from kindred.meetups.models import Meetup
@@ -175,6 +177,18 @@ def deal_confirm(*, deal: Deal, member: Membership, at: datetime | None = None) 
         for a, b in combinations(active, 2):
             tie_record_deal(a=a, b=b, at=now)
         audit_record(at=at, action="deal_counted", circle_id=locked.circle_id, target=locked)
+        if at is None:  # counted live: the circle hears of it (only what the parties made public)
+            transaction.on_commit(
+                partial(
+                    events.deal_confirmed.send,
+                    sender=Deal,
+                    circle_id=locked.circle_id,
+                    deal_id=locked.pk,
+                    party_ids=[p.member_id for p in parties],
+                    title=locked.title,
+                    amount_fen=locked.amount_fen if locked.amount_public else None,
+                )
+            )
     return locked
 
 
