@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kindred.circles.models import Circle, Membership
+from kindred.core import events
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_multiline
 from kindred.invitations.models import Nomination
@@ -416,6 +418,17 @@ def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None
                 user=a.user, circle=a.circle, kind="intro_done", intro=locked, at=at, data={"other": _name(b)}
             )
         matches_invalidate(circle=requester.circle)
+        if at is None:  # both said yes, live: their consent makes it public to the circle
+            transaction.on_commit(
+                partial(
+                    events.intro_completed.send,
+                    sender=Introduction,
+                    circle_id=locked.circle_id,
+                    intro_id=locked.pk,
+                    member_ids=(requester.pk, target.pk),
+                    connector_id=connector.pk,
+                )
+            )
     return locked
 
 
