@@ -92,6 +92,13 @@ def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
     return meetup
 
 
+def meetups_for_member(*, member: Membership, meetup_ids: list[int]) -> dict[int, Meetup]:
+    """The meetups among `meetup_ids` the member may see, by id, each with its counts and the member's own
+    answer (`my_status`), as meetup_for_member gives them. One query, whatever their number."""
+    rows = _annotated(visible_meetups(member), member).filter(pk__in=meetup_ids)
+    return {m.pk: m for m in rows}
+
+
 def active_membership(*, user: object, circle_id: int | None) -> Membership | None:
     """The user's active membership of a circle (for URLs that name an object, not the circle)."""
     if circle_id is None or not getattr(user, "is_authenticated", False):

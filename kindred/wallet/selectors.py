@@ -224,6 +224,24 @@ def envelope_view(*, envelope: Envelope, viewer: Membership) -> EnvelopeView:
     """Everything the envelope page shows: the grabs so far (with cards, the luckiest marked) and what
     is left. One query (the envelope and viewer are loaded by `envelope_membership`)."""
     shares = list(Share.objects.filter(envelope=envelope).select_related("claimed_by__card"))
+    return _envelope_view(envelope, viewer, shares)
+
+
+def envelope_views(*, viewer: Membership, envelope_ids: list[int]) -> dict[int, EnvelopeView]:
+    """`envelope_view` of each of these envelopes of the viewer's circle, by id (the red envelopes of the
+    conversation's stream). Two queries, whatever their number."""
+    envelopes = list(
+        Envelope.objects.select_related("sender__card").filter(
+            pk__in=envelope_ids, circle_id=viewer.circle_id
+        )
+    )
+    shares: dict[int, list[Share]] = {e.pk: [] for e in envelopes}
+    for share in Share.objects.filter(envelope__in=envelopes).select_related("claimed_by__card"):
+        shares[share.envelope_id].append(share)
+    return {e.pk: _envelope_view(e, viewer, shares[e.pk]) for e in envelopes}
+
+
+def _envelope_view(envelope: Envelope, viewer: Membership, shares: list[Share]) -> EnvelopeView:
     out = EnvelopeView(envelope=envelope, viewer=viewer)
     claimed = sorted((s for s in shares if s.claimed_by_id is not None), key=lambda s: (s.claimed_at, s.pk))
     out.grabs = [GrabView(share=s, luckiest=s.pk == envelope.luckiest_id) for s in claimed]
