@@ -5,13 +5,12 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from kindred.core.text import OneLine, Verbatim
+from kindred.core.text import PASSWORD_MAX_LENGTH, OneLine, Verbatim
 
 from .models import TOKEN_NAME_MAX_LENGTH
 
 DEFAULT_API_TOKEN_NAME = "API"  # noqa: S105 (a label, not a secret)
 CREDENTIAL_MAX_LENGTH = 150  # Django's username length; passwords are capped only to bound the work.
-PASSWORD_MAX_LENGTH = 4096
 
 
 class TokenIn(Schema):

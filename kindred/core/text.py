@@ -71,6 +71,10 @@ def _verbatim(value: str) -> str:
     return value
 
 
+# A password longer than this is refused everywhere (API, sign-in, sign-up) before it is hashed: hashing
+# megabytes of password is a cheap way to tie up a worker, and no person types more.
+PASSWORD_MAX_LENGTH = 128
+
 # Use as `Annotated[str, Field(max_length=N), OneLine]` or `Annotated[str, Field(max_length=N), FreeText]`.
 OneLine = AfterValidator(_line)
 FreeText = AfterValidator(_multiline)
@@ -122,6 +126,22 @@ class TextField(_CleanTextMixin, forms.CharField):
         super().__init__(**kwargs)
 
 
+class PasswordField(forms.CharField):
+    """A form's password: kept exactly as typed (never stripped), control characters refused, and at most
+    PASSWORD_MAX_LENGTH characters, checked before anything hashes it or hands it to authentication."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.PasswordInput)
+        kwargs.setdefault("max_length", PASSWORD_MAX_LENGTH)
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and has_forbidden(value):
+            raise ValidationError(refused_message(), code="control_character")
+        return super().to_python(value)
+
+
 # --- services ---------------------------------------------------------------------------------------
 
 
@@ -156,9 +176,11 @@ def clean_multiline(value: Any, *, label: Any, max_length: int, required: bool =
 
 
 __all__ = [
+    "PASSWORD_MAX_LENGTH",
     "FreeText",
     "LineField",
     "OneLine",
+    "PasswordField",
     "TextField",
     "TextRefused",
     "Verbatim",

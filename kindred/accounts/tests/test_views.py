@@ -219,3 +219,28 @@ def test_password_validator_messages_are_in_the_page_language(
     )
     assert response.status_code == 200
     assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "a" * 100_000),
+        ("username", "a" * 151),
+        ("password", "p" * 129),
+        ("username", "\x85alice"),
+    ],
+)
+def test_login_form_checks_its_fields_before_authenticating(
+    client: Client, alice: User, field: str, value: str
+) -> None:
+    """Django's AuthenticationForm sets the username's max_length after building the field, so the length
+    was never checked: a 100 000-character name reached the throttling table (a 500 on PostgreSQL)."""
+    from axes.models import AccessAttempt
+
+    data = {"username": "alice", "password": PASSWORD, field: value}
+    response = client.post(reverse("accounts:login"), data)
+    assert response.status_code == 200 and not signed_in(client)
+    assert field in response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
+    ok = client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    assert ok.status_code == 302 and signed_in(client)
