@@ -16,6 +16,7 @@ from kindred.circles.api import router as circles_router
 from kindred.conversation.api import router as conversation_router
 from kindred.core.services import ServiceError
 from kindred.deals.api import router as deals_router
+from kindred.health.api import router as health_router
 from kindred.invitations.api import router as invitations_router
 from kindred.matching.api import router as matching_router
 from kindred.meetups.api import router as meetups_router
@@ -80,3 +81,4 @@ api.add_router("/", meetups_router)
 api.add_router("/", deals_router)
 api.add_router("/", notifications_router)
 api.add_router("/", conversation_router)
+api.add_router("/", health_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("kindred.matching.urls")),
     path("", include("kindred.meetups.urls")),
     path("", include("kindred.deals.urls")),
+    path("", include("kindred.health.urls")),
     path("", include("kindred.notifications.urls")),
     path("", include("kindred.ties.urls")),
     path("", include("kindred.circles.urls")),

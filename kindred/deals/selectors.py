@@ -139,3 +139,13 @@ def deal_stats(*, circle: Circle) -> DealStats:
         by_origin=dict(origins),
         by_kind=dict(kinds),
     )
+
+
+def counted_deal_parties(*, circle_id: int) -> list[tuple]:
+    """One row per member party of each counted deal, for the health page: (deal_id, confirmed_at, origin,
+    member_id). One query."""
+    return list(
+        DealParty.objects.filter(deal__circle_id=circle_id, deal__confirmed_at__isnull=False)
+        .order_by("deal_id", "id")
+        .values_list("deal_id", "deal__confirmed_at", "deal__origin", "member_id")
+    )

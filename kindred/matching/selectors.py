@@ -570,3 +570,24 @@ def invite_suggestions(
 
 def notifications_for(*, user: Any, circle: Circle, limit: int = 20) -> list[Notification]:
     return list(Notification.objects.filter(user=user, circle=circle).select_related("intro")[:limit])
+
+
+def introduction_timeline(*, circle_id: int) -> list[tuple]:
+    """Every introduction of the circle, for the health page's funnel: (requester_id, target_id,
+    connector_id, status, created_at, connector_approved_at, requester_accepted_at, target_accepted_at,
+    closed_at). One query."""
+    return list(
+        Introduction.objects.filter(circle_id=circle_id)
+        .order_by("created_at", "id")
+        .values_list(
+            "requester_id",
+            "target_id",
+            "connector_id",
+            "status",
+            "created_at",
+            "connector_approved_at",
+            "requester_accepted_at",
+            "target_accepted_at",
+            "closed_at",
+        )
+    )

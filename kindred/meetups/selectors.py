@@ -13,8 +13,7 @@ from kindred.circles.models import CardTag, MemberCard, Membership
 from kindred.core.services import NotFound
 from kindred.matching.engine.text import CardText, Lexicon, Side, card_sides, overlap_words
 from kindred.matching.selectors import lexicon_for
-from kindred.ties.models import Tie
-from kindred.ties.selectors import tie_neighbors
+from kindred.ties.selectors import met_offline_partners, tie_neighbors
 
 from . import ics
 from .models import (
@@ -232,13 +231,7 @@ def trip_suggestions(*, trip: Trip, limit: int = SUGGEST_LIMIT) -> list[TripSugg
     ids = {m.pk for m in members}
     neighbors = tie_neighbors(circle_id=trip.circle_id, member_ids=ids | {traveller.pk})
     mine = neighbors.get(traveller.pk, set())
-    met = set()
-    for low, high in Tie.objects.filter(
-        Q(member_low_id=traveller.pk, member_high_id__in=ids)
-        | Q(member_high_id=traveller.pk, member_low_id__in=ids),
-        met_offline_at__isnull=False,
-    ).values_list("member_low_id", "member_high_id"):
-        met.add(high if low == traveller.pk else low)
+    met = met_offline_partners(membership=traveller, member_ids=ids)
     lexicon = lexicon_for(circle=trip.circle_id)
     my_offers, my_needs = _sides(
         card, list(CardTag.objects.filter(card_id=card.pk).values_list("kind", "name")), lexicon
@@ -328,3 +321,13 @@ def feed_ics(*, feed: Feed) -> bytes:
 
 def feed_active(*, member: Membership) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
+
+
+def rsvp_timeline(*, circle_id: int) -> list[tuple]:
+    """Every answer to a meetup of the circle, for the health page: (member_id, meetup_id,
+    meetup starts_at, status, answered_at, checked_in_at). One query."""
+    return list(
+        Rsvp.objects.filter(meetup__circle_id=circle_id)
+        .order_by("id")
+        .values_list("member_id", "meetup_id", "meetup__starts_at", "status", "answered_at", "checked_in_at")
+    )

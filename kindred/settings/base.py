@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "kindred.deals",
     "kindred.notifications",
     "kindred.conversation",
+    "kindred.health",
     "huey.contrib.djhuey",
     "channels",
 ]

@@ -7,7 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +67,62 @@ def tie_neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set
             out[high].add(low)
     return out
 
+
+
+# For the trust graph (kindred.matching) and the meetups' trip matches: the tie rows as they read them.
+TieEdgeRow = tuple[int, int, str, bool, bool]  # member_low_id, member_high_id, kind, met offline, deal
+
+
+def tie_edge_rows(*, circle_id: int, member_ids: Iterable[int] | None = None) -> list[TieEdgeRow]:
+    """The circle's confirmed ties (those touching `member_ids` when given): (low, high, kind, met offline,
+    closed a deal). One query."""
+    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
+    if member_ids is not None:
+        ids = set(member_ids)
+        rows = rows.filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
+    return [
+        (low, high, kind, met is not None, deal is not None)
+        for low, high, kind, met, deal in rows.values_list(
+            "member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at"
+        )
+    ]
+
+
+def tie_pairs(*, circle_id: int) -> list[tuple[int, int]]:
+    """Every pair with a tie row of any status (a pending or quietly ignored request too). One query."""
+    return list(Tie.objects.filter(circle_id=circle_id).values_list("member_low_id", "member_high_id"))
+
+
+def tie_state_version(*, circle_id: int) -> tuple[Any, ...]:
+    """What changes whenever the circle's ties change in a way the trust graph sees: (count, newest
+    confirmation, newest meeting offline, newest deal). One aggregate query."""
+    agg = Tie.objects.filter(circle_id=circle_id).aggregate(
+        n=Count("id"), confirmed=Max("confirmed_at"), met=Max("met_offline_at"), deal=Max("deal_at")
+    )
+    return (agg["n"], agg["confirmed"], agg["met"], agg["deal"])
+
+
+def tie_states_of(*, membership: Membership) -> dict[int, tuple[str, int]]:
+    """{partner id: (tie status, declared_by id)} for every tie row of `membership`. One query."""
+    return {
+        (low if high == membership.pk else high): (status, declared_by)
+        for low, high, status, declared_by in Tie.objects.filter(
+            Q(member_low_id=membership.pk) | Q(member_high_id=membership.pk)
+        ).values_list("member_low_id", "member_high_id", "status", "declared_by_id")
+    }
+
+
+def met_offline_partners(*, membership: Membership, member_ids: Iterable[int]) -> set[int]:
+    """Which of `member_ids` met `membership` offline at a circle meetup (a tie of any status). One query."""
+    ids = set(member_ids)
+    return {
+        high if low == membership.pk else low
+        for low, high in Tie.objects.filter(
+            Q(member_low_id=membership.pk, member_high_id__in=ids)
+            | Q(member_high_id=membership.pk, member_low_id__in=ids),
+            met_offline_at__isnull=False,
+        ).values_list("member_low_id", "member_high_id")
+    }
 
 @dataclass(frozen=True)
 class TieView:
@@ -214,4 +281,16 @@ def tie_suggestions(*, membership: Membership, limit: int = SUGGEST_LIMIT_DEFAUL
             reasons=tuple(code for code in signals if getattr(m, f"s_{code}")),
         )
         for m in rows
+    ]
+
+
+def tie_timeline(*, circle_id: int) -> list[tuple]:
+    """The circle's confirmed ties and every tie met offline, for the health page: (member_low_id,
+    member_high_id, confirmed, created_at, met_offline_at, deal_at). One query."""
+    return [
+        (low, high, status == Tie.Status.CONFIRMED, created, met, deal)
+        for low, high, status, created, met, deal in Tie.objects.filter(circle_id=circle_id)
+        .filter(Q(status=Tie.Status.CONFIRMED) | Q(met_offline_at__isnull=False))
+        .order_by("id")
+        .values_list("member_low_id", "member_high_id", "status", "created_at", "met_offline_at", "deal_at")
     ]

@@ -303,3 +303,13 @@ def circle_envelopes(
         for e in rows[:size]
     ]
     return EnvelopeList(items=items, page=page, has_next=len(rows) > size)
+
+
+def envelope_grabs(*, circle_id: int) -> list[tuple]:
+    """Every grabbed share of the circle's red envelopes, for the health page: (member_id, envelope_id,
+    claimed_at). One query."""
+    return list(
+        Share.objects.filter(envelope__circle_id=circle_id, claimed_by__isnull=False)
+        .order_by("claimed_at", "id")
+        .values_list("claimed_by_id", "envelope_id", "claimed_at")
+    )
