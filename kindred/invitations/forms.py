@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kindred.circles.models import CARD_TEXT_MAX_LENGTH
-from kindred.core.text import LineField, TextField
+from kindred.core.text import LineField, PasswordField, TextField
 
 from .models import CLOSENESS_MAX, CLOSENESS_MIN, REASON_MAX_LENGTH, YEARS_KNOWN_MAX, Nomination
 from .services import DRAFT_CARD_FIELDS, NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -108,8 +108,8 @@ class JoinForm(forms.Form):
 class SignupForm(JoinForm):
     username = LineField(label=_("Username"), max_length=USERNAME_MAX_LENGTH)
     email = forms.EmailField(label=_("Email"), required=False)
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
-    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+    password1 = PasswordField(label=_("Password"))
+    password2 = PasswordField(label=_("Password again"))
 
     field_order = ["username", "password1", "password2", "display_name", "email"]
 

@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from kindred.circles.schemas import CardText, Line64, Line128
-from kindred.core.text import FreeText, OneLine
+from kindred.circles.models import CARD_TEXT_MAX_LENGTH
+from kindred.core.text import PASSWORD_MAX_LENGTH, FreeText, OneLine, Verbatim
 
 from .models import CLOSENESS_MAX, CLOSENESS_MIN, CODE_MAX_LENGTH, REASON_MAX_LENGTH, YEARS_KNOWN_MAX
 from .services import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 EMAIL_MAX_LENGTH = 254
-PASSWORD_MAX_LENGTH = 128
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH), OneLine]
 Email = Annotated[
@@ -23,6 +22,11 @@ Email = Annotated[
 Phone = Annotated[str, Field(max_length=PHONE_MAX_LENGTH), OneLine]
 Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH), FreeText]
 RequiredReason = Annotated[str, Field(min_length=1, max_length=REASON_MAX_LENGTH), FreeText]
+
+# A draft card is checked as the card form checks it (the circles app owns the card; these are its limits).
+CardText = Annotated[str, Field(max_length=CARD_TEXT_MAX_LENGTH), FreeText]
+Line64 = Annotated[str, Field(max_length=64), OneLine]
+Line128 = Annotated[str, Field(max_length=128), OneLine]
 
 RelationshipIn = Literal["colleague", "classmate", "partner", "friend", "family", "other"]
 
@@ -64,7 +68,7 @@ class AcceptIn(Schema):
     """Anonymous: `username` and `password` create the account. Authenticated: joins the caller's account."""
 
     username: Annotated[str, Field(max_length=USERNAME_MAX_LENGTH), OneLine] = ""
-    password: str = Field("", max_length=PASSWORD_MAX_LENGTH)
+    password: Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH), Verbatim] = ""
     display_name: Annotated[str, Field(max_length=NAME_MAX_LENGTH), OneLine] = ""
     email: Annotated[str, Field(max_length=EMAIL_MAX_LENGTH), OneLine] = ""
 
