@@ -63,6 +63,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy kindred bench tests
 
 gates: install lint typecheck
+	$(BIN)/lint-imports
 	$(BIN)/kindred makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=kindred.settings.production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		ALLOWED_HOSTS=kindred.example $(BIN)/kindred check --deploy --fail-level WARNING

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kindred.accounts.api import BearerTokenAuth, SessionCookieAuth
 from kindred.accounts.api import router as accounts_router
+from kindred.accounts.auth import BearerTokenAuth, SessionCookieAuth
 from kindred.circles.api import router as circles_router
 from kindred.conversation.api import router as conversation_router
 from kindred.core.services import ServiceError

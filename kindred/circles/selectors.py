@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -11,13 +12,28 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound, ServiceError
-from kindred.ties.selectors import tie_neighbors
 
 from . import text
 from .models import DIRECTORY_PAGE_SIZE, CardTag, Circle, Industry, MemberCard, Membership, Visibility
 
 CONTACT_FIELDS = ("wechat", "phone", "email")
 MAX_PAGE = 100_000
+
+# A card shows the mutual ties of viewer and member, but the tie graph belongs to the ties app, which depends on
+# circles: it hands its reader in at start-up (kindred.ties.apps), so circles never imports ties (no app cycle).
+TieNeighbors = Callable[..., dict[int, set[int]]]
+_tie_neighbors: list[TieNeighbors] = []
+
+
+def tie_neighbors_provide(reader: TieNeighbors) -> None:
+    """Called once by the ties app: `reader(circle_id=..., member_ids=...)` → {member id: {tie partner ids}}."""
+    _tie_neighbors[:] = [reader]
+
+
+def _neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set[int]]:
+    if not _tie_neighbors:
+        raise RuntimeError("kindred.ties is not installed: no tie graph to read")
+    return _tie_neighbors[0](circle_id=circle_id, member_ids=member_ids)
 
 
 def membership_for_circle(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> Membership:
@@ -150,7 +166,7 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
     """Card views for memberships fetched with their card, tags and industries: two more queries, whatever
     their number (the tie graph around viewer and page, and every name the page mentions)."""
     ids = {m.pk for m in memberships}
-    neighbors = tie_neighbors(circle_id=viewer.circle_id, member_ids=ids | {viewer.pk})
+    neighbors = _neighbors(circle_id=viewer.circle_id, member_ids=ids | {viewer.pk})
     mine = neighbors.get(viewer.pk, set())
     mutual_ids = {m.pk: (mine & neighbors.get(m.pk, set())) - {viewer.pk, m.pk} for m in memberships}
     wanted: set[int] = set().union(*mutual_ids.values(), *(m.ancestor_ids for m in memberships))

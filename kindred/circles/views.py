@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kindred.core.services import NotFound, ServiceError
+from kindred.core.services import ServiceError
 
 from . import selectors, services
+from .access import circle_view, removal_confirmation
 from .forms import (
     CardForm,
     CircleCreateForm,
@@ -33,26 +33,6 @@ from .forms import (
     industry_label,
 )
 from .models import Membership
-
-CircleView = Callable[..., HttpResponse]
-
-
-def circle_view(view: CircleView) -> CircleView:
-    """Sign-in required; the viewer's active membership of `slug` or a 404, passed as `membership`."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            membership = selectors.membership_for_circle(user=request.user, slug=slug)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-        try:
-            return view(request, membership, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-
-    return wrapper
 
 
 def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
@@ -109,7 +89,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
         if _attempt(form, action):
             messages.success(request, _("Your circle is ready. You are its organizer."))
-            return redirect("circles:detail", created[0].slug)
+            return redirect("conversation:home", created[0].slug)
     return render(request, "circles/create.html", {"form": form})
 
 
@@ -182,17 +162,6 @@ MEMBER_ACTIONS: dict[str, tuple[type[BaseForm], MemberAction]] = {
         lambda actor, t, d: services.membership_remove(membership=t, actor=actor, reason=d["reason"]),
     ),
 }
-
-
-def removal_confirmation(
-    request: HttpRequest, organizer: Membership, target: Membership, *, reason: str, back: str
-) -> HttpResponse | None:
-    """The confirmation step of removing a member (no JavaScript needed): a page that says who is removed
-    and why, posting again with `confirm`. None when there is nothing to confirm (the service refuses)."""
-    if not target.is_active or target.sponsor_id is None:
-        return None
-    ctx = _context(organizer, target=target, reason=reason, action=request.path, back=back)
-    return render(request, "circles/remove_confirm.html", ctx)
 
 
 @require_POST

@@ -22,8 +22,8 @@ from kindred.circles.models import Circle, Membership
 from kindred.core import events
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline
-from kindred.meetups.models import Meetup
 from kindred.meetups.selectors import meetup_for_member
+from kindred.meetups.types import Meetup
 from kindred.ties.services import tie_record_deal
 
 from .models import (

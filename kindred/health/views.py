@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
-from kindred.circles.views import circle_view
 
 from . import selectors
 from .api import health_out

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 
-from kindred.accounts.api import BearerTokenAuth, SessionCookieAuth
+from kindred.accounts.auth import BearerTokenAuth, SessionCookieAuth
 from kindred.accounts.services import token_create
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle

@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kindred.circles.access import membership_or_404, removal_confirmation
 from kindred.circles.models import MemberCard, Membership
-from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.circles.selectors import membership_get
 from kindred.circles.services import membership_remove
-from kindred.circles.views import removal_confirmation
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -33,15 +33,8 @@ from .models import Invitation
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _member(request: HttpRequest, slug: str) -> Membership:
-    try:
-        return membership_for_circle(user=request.user, slug=slug)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
-
-
 def _reviewer(request: HttpRequest, slug: str) -> Membership:
-    membership = _member(request, slug)
+    membership = membership_or_404(request, slug)
     if not membership.can_review:
         raise Http404(_("Not found."))
     return membership
@@ -71,7 +64,7 @@ def _issued(request: HttpRequest, reviewer: Membership, invitation: Invitation, 
 @login_required
 @require_http_methods(["GET", "POST"])
 def nominate(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+    membership = membership_or_404(request, slug)
     form = NominationForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -113,7 +106,7 @@ def nominate(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def nomination_withdraw(request: HttpRequest, slug: str, nomination_id: int) -> HttpResponse:
-    membership = _member(request, slug)
+    membership = membership_or_404(request, slug)
     try:
         nomination = selectors.nomination_get(circle=membership.circle, nomination_id=nomination_id)
         services.nomination_withdraw(nomination=nomination, nominator=membership)
@@ -241,7 +234,7 @@ def invitation_reissue(request: HttpRequest, slug: str, invitation_id: int) -> H
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    membership = _member(request, slug)
+    membership = membership_or_404(request, slug)
     back = "invitations:review" if membership.can_review else "invitations:nominate"
     try:
         invitation = selectors.invitation_get(circle=membership.circle, invitation_id=invitation_id)
@@ -260,7 +253,7 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 @login_required
 def tree(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = _member(request, slug)
+    membership = membership_or_404(request, slug)
     root = selectors.circle_tree(circle=membership.circle)
     context: dict[str, Any] = {
         "circle": membership.circle,
@@ -273,7 +266,7 @@ def tree(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def tree_remove(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    organizer = _member(request, slug)
+    organizer = membership_or_404(request, slug)
     if not organizer.is_organizer:
         raise Http404(_("Not found."))
     form = ReasonForm(request.POST)

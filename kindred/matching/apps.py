@@ -8,7 +8,7 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self) -> None:
-        from kindred.circles.signals import member_joined
+        from kindred.core.events import member_joined
 
         member_joined.connect(_on_member_joined, dispatch_uid="matching-growth-on-join")
 

@@ -33,8 +33,8 @@ from kindred.circles.models import Circle, Membership
 from kindred.core import events
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_multiline
-from kindred.invitations.models import Nomination
 from kindred.invitations.services import nomination_create
+from kindred.invitations.types import Nomination, NominationRelationship
 from kindred.ties.selectors import tie_neighbors
 from kindred.ties.services import tie_record_introduced
 
@@ -657,7 +657,7 @@ def contact_nominate(
         name=contact.name[:64],
         email=contact.email,
         phone=contact.phone,
-        relationship=Nomination.Relationship.FRIEND,
+        relationship=NominationRelationship.FRIEND,
         years_known=0,
         closeness=3,
         reason=reason,

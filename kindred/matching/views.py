@@ -16,21 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kindred.circles.access import membership_or_404
 from kindred.circles.models import Membership
-from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.circles.selectors import membership_get
 from kindred.core.services import NotFound, PermissionDenied, ServiceError
-from kindred.ties.forms import TieDeclareForm
 
 from . import selectors, services
 from .forms import ContactsImportForm, IntroProposeForm, IntroRequestForm, NominateContactForm
 from .models import INTRO_NOTE_MAX_LENGTH, Contact
-
-
-def _membership(request: HttpRequest, slug: str) -> Membership:
-    try:
-        return membership_for_circle(user=request.user, slug=slug)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
 
 
 def _ctx(me: Membership, **extra: Any) -> dict[str, Any]:
@@ -44,7 +37,7 @@ def _form_error(form: Any) -> str:
 @login_required
 @require_GET
 def matches(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     state = services.matches_fresh(circle=me.circle)
     pairs = selectors.organizer_pairs(circle=me.circle) if me.can_review else []
     return render(
@@ -63,7 +56,7 @@ def matches(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def intros(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     notices = selectors.notifications_for(user=request.user, circle=me.circle)
     response = render(
         request,
@@ -97,7 +90,7 @@ def _refused(request: HttpRequest, me: Membership, message: str, back: str) -> H
 @login_required
 @require_POST
 def intro_request(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     form = IntroRequestForm(request.POST)
     back = _back(request, slug, "matching:matches")
     if not form.is_valid():
@@ -121,7 +114,7 @@ def intro_request(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def intro_propose(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     if not me.can_review:
         raise Http404
     form = IntroProposeForm(request.POST)
@@ -140,7 +133,7 @@ def _intro_action(action: Callable[..., Any], done: Any) -> Callable[[HttpReques
     @login_required
     @require_POST
     def view(request: HttpRequest, slug: str, intro_id: int) -> HttpResponse:
-        me = _membership(request, slug)
+        me = membership_or_404(request, slug)
         try:
             found = selectors.intro_get_for_member(membership=me, intro_id=intro_id)
             action(intro=found.intro, member=me)
@@ -172,7 +165,7 @@ def _withdrawable(request: HttpRequest, me: Membership, intro_id: int) -> select
 
 def _withdraw_step(request: HttpRequest, slug: str, intro_id: int, *, confirmed: bool) -> HttpResponse:
     """The confirmation page, or (once confirmed) the withdrawal; a refusal redirects with the reason."""
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     try:
         found = _withdrawable(request, me, intro_id)
         if not confirmed:
@@ -200,7 +193,7 @@ def intro_withdraw(request: HttpRequest, slug: str, intro_id: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def contacts(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     form = ContactsImportForm()
     errors: list[tuple[int, str]] = []
     status = 200
@@ -246,7 +239,6 @@ def contacts(request: HttpRequest, slug: str) -> HttpResponse:
             errors=errors,
             contacts=selectors.contacts_of(user=request.user),
             known=selectors.contacts_in_circle(membership=me),
-            tie_form=TieDeclareForm(),
         ),
         status=status,
     )
@@ -255,7 +247,7 @@ def contacts(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def invite_suggestions(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     try:
         member = membership_get(circle=me.circle, member_id=member_id)
     except NotFound as exc:
@@ -269,7 +261,7 @@ def invite_suggestions(request: HttpRequest, slug: str, member_id: int) -> HttpR
 @login_required
 @require_POST
 def contact_nominate(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     contact = Contact.objects.filter(pk=contact_id, owner_id=request.user.pk).first()
     form = NominateContactForm(request.POST)
     if contact is None:

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
-from kindred.circles.views import circle_view
 from kindred.core.services import ServiceError
 
 from . import selectors, services

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kindred.notifications",
     "kindred.conversation",
     "kindred.health",
+    "kindred.demo",
     "huey.contrib.djhuey",
     "channels",
 ]

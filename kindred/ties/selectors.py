@@ -68,7 +68,6 @@ def tie_neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set
     return out
 
 
-
 # For the trust graph (kindred.matching) and the meetups' trip matches: the tie rows as they read them.
 TieEdgeRow = tuple[int, int, str, bool, bool]  # member_low_id, member_high_id, kind, met offline, deal
 
@@ -123,6 +122,7 @@ def met_offline_partners(*, membership: Membership, member_ids: Iterable[int]) -
             met_offline_at__isnull=False,
         ).values_list("member_low_id", "member_high_id")
     }
+
 
 @dataclass(frozen=True)
 class TieView:

@@ -19,20 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kindred.circles.access import membership_or_404
 from kindred.circles.models import Membership
-from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.circles.selectors import membership_get
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
 from .forms import TieDeclareForm
 from .models import Tie
-
-
-def _membership(request: HttpRequest, slug: str) -> Membership:
-    try:
-        return membership_for_circle(user=request.user, slug=slug)
-    except NotFound as exc:
-        raise Http404(str(exc.message)) from exc
 
 
 def _back(request: HttpRequest, slug: str) -> str:
@@ -70,13 +64,13 @@ def _list_page(request: HttpRequest, me: Membership, *, status: int = 200) -> Ht
 @login_required
 @require_GET
 def tie_list(request: HttpRequest, slug: str) -> HttpResponse:
-    return _list_page(request, _membership(request, slug))
+    return _list_page(request, membership_or_404(request, slug))
 
 
 @login_required
 @require_POST
 def declare(request: HttpRequest, slug: str) -> HttpResponse:
-    me = _membership(request, slug)
+    me = membership_or_404(request, slug)
     form = TieDeclareForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for errs in form.errors.values() for e in errs]
@@ -105,7 +99,7 @@ def _answer_view(
     @login_required
     @require_POST
     def view(request: HttpRequest, slug: str, tie_id: int) -> HttpResponse:
-        me = _membership(request, slug)
+        me = membership_or_404(request, slug)
         try:
             found = selectors.tie_get_for_member(membership=me, tie_id=tie_id)
             action(tie=found.tie, member=me)

@@ -5,8 +5,6 @@ opening with the reveal (HTMX), and the organizer's envelope rules. Thin: servic
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
-from kindred.circles.selectors import membership_for_circle, membership_get
+from kindred.circles.selectors import membership_get
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -28,22 +27,6 @@ from .forms import EnvelopeForm, TopupForm, WalletSettingsForm, WithdrawForm
 from .greeting import greeting_status
 from .models import Envelope, Payment
 from .money import fen_to_yuan, to_fen, yuan_decimal
-
-CircleView = Callable[..., HttpResponse]
-
-
-def circle_view(view: CircleView) -> CircleView:
-    """Sign-in required; the viewer's active membership of `slug` (or a 404) is passed on."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, membership_for_circle(user=request.user, slug=slug), *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:

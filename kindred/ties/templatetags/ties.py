@@ -36,3 +36,18 @@ def tie_box(
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
+
+
+@register.inclusion_tag("ties/_declare_form.html", takes_context=True)
+def tie_declare_form(context: template.Context, circle: Circle, member_id: int) -> dict[str, Any]:
+    """{% tie_declare_form circle member_id %}: the "I know them" form for one member, for other apps' pages
+    (they show it without importing the ties app's forms). Comes back to the page it is on. No query."""
+    request = context.get("request")
+    return {
+        "circle": circle,
+        "member_id": member_id,
+        "form": TieDeclareForm(),
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from kindred.demo.loader import DEMO_PASSWORD, DEMO_SLUG, demo_load
+from kindred.core.management.commands.serve import check_static
 
-from .serve import check_static
+from ...loader import DEMO_PASSWORD, DEMO_SLUG, demo_load
 
 
 class Command(BaseCommand):
