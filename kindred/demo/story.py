@@ -30,8 +30,14 @@ REMOVED_SLOT = 41
 REMOVAL_DAY = 201
 NOMINATE_AFTER_DAYS = 14
 MAX_PENDING_PER_NOMINATOR = 2  # below the circle's cap of 3
-LATE_JOINER_SHARE = 0.4  # the last 40% of joiners ...
-LATE_JOINER_MIN_TIES = 3  # ... already know at least this many members besides their sponsor
+# The first phase transition of the story: before about 55 members a newcomer knows only their sponsor inside,
+# and meets the others in the circle (those ties come more than a month after joining); from this slot on,
+# newcomers find friends already inside: they know at least LATE_JOINER_MIN_TIES members besides their sponsor
+# from before, and declare those ties in their first days.
+FRIENDS_INSIDE_FROM = 55
+LATE_JOINER_MIN_TIES = 3
+# Early members get to know each other in the group: their ties are declared this many days after joining.
+EARLY_TIE_LAG_DAYS = (31.0, 120.0)
 PENDING_TIES = 6
 EMAIL_DOMAIN = "example.com"
 
@@ -477,19 +483,23 @@ class _Builder:
         for index, username in enumerate(order[1:], start=1):
             me = everyone[username]
             earlier = order[:index]
+
+            def lag() -> float | None:
+                return rng.uniform(*EARLY_TIE_LAG_DAYS) if index < FRIENDS_INSIDE_FROM else None  # noqa: B023
+
             for other in earlier:
                 relation = self.related(me, everyone[other])
                 if relation == "colleague" or (relation == "classmate" and rng.random() < 0.8):
-                    add(username, other, relation)
+                    add(username, other, relation, lag_days=lag())
             partners = [o for o in earlier if self.related(me, everyone[o]) == "partner"]
             for other in rng.sample(partners, min(len(partners), rng.randint(1, 3))):
-                add(username, other, "partner")
+                add(username, other, "partner", lag_days=lag())
             same_city = [o for o in earlier if everyone[o].city == me.city]
             for other in rng.sample(same_city, min(len(same_city), rng.randint(0, 2))):
-                add(username, other, "friend")
+                add(username, other, "friend", lag_days=lag())
 
-        # Late joiners already know people inside: top up to the minimum.
-        late_from = int(len(order) * (1 - LATE_JOINER_SHARE))
+        # From the transition on, newcomers already know people inside: top up to the minimum.
+        late_from = FRIENDS_INSIDE_FROM
         for index in range(late_from, len(order)):
             username = order[index]
             known = sum(1 for pair in pairs if username in pair)
