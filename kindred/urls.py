@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("kindred.health.urls")),
     path("", include("kindred.notifications.urls")),
     path("", include("kindred.ties.urls")),
+    path("", include("kindred.conversation.urls")),  # the circle's home c/<slug>/ is its conversation
     path("", include("kindred.circles.urls")),
 ]

@@ -53,7 +53,7 @@ API_PREFIX = "/api/v1"
 # Pages, by URL name: (method, who may use it, form data). POSTs carry valid data, so a refusal is about
 # who asks, not about what they sent.
 PAGES: dict[str, tuple[str, frozenset[str], Callable[[World], dict[str, Any]] | None]] = {
-    "circles:detail": ("GET", MEMBERS, None),
+    "circles:about": ("GET", MEMBERS, None),
     "circles:settings": ("GET", ORGANIZER, None),
     "circles:directory": ("GET", MEMBERS, None),
     "circles:member": ("GET", MEMBERS, None),

@@ -156,7 +156,7 @@ def test_every_page_of_the_circle(world: World) -> None:
     client = _organizer(world)
     routes = circle_scoped_pages()
     args = world.kwargs()
-    home = reverse("circles:detail", args=[world.circle.slug])
+    home = reverse("conversation:home", args=[world.circle.slug])
     report = []
     for name in CIRCLE_PAGES:
         path = "/" + _fill(routes[name], args, r"<(?:\w+:)?(\w+)>")
@@ -183,6 +183,6 @@ def test_the_current_nav_link_is_marked(world: World) -> None:
     directory = reverse("circles:directory", args=[world.circle.slug])
     member = reverse("circles:member", args=[world.circle.slug, world.target.pk])
     for path in (directory, member):
-        visit = _visit(client, path, reverse("circles:detail", args=[world.circle.slug]))
+        visit = _visit(client, path, reverse("conversation:home", args=[world.circle.slug]))
         marked = {link.href for link in visit.page.nav_links if link.current == "page"}
         assert marked == {directory}, (path, marked)

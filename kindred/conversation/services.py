@@ -62,7 +62,7 @@ def _excerpt(text: str) -> str:
 
 
 def _url(member: Membership, message_id: int) -> str:
-    return reverse("circles:detail", kwargs={"slug": member.circle.slug}) + f"#m{message_id}"
+    return reverse("conversation:home", kwargs={"slug": member.circle.slug}) + f"#m{message_id}"
 
 
 def _message_text(text: Any) -> str:

@@ -27,7 +27,7 @@ def client_for(user: User) -> Client:
 def circle_urls(circle: Circle, member_id: int) -> list[str]:
     slug = circle.slug
     return [
-        reverse("circles:detail", args=[slug]),
+        reverse("circles:about", args=[slug]),
         reverse("circles:directory", args=[slug]),
         reverse("circles:member", args=[slug, member_id]),
         reverse("circles:card_edit", args=[slug]),
@@ -93,7 +93,7 @@ def test_create_circle_page(make_user: Callable[..., User]) -> None:
             "notify_sponsor_on_removal": "on",
         },
     )
-    assert r.status_code == 302 and r["Location"] == reverse("circles:detail", args=["chaowan"])
+    assert r.status_code == 302 and r["Location"] == reverse("conversation:home", args=["chaowan"])
     page = c.get(r["Location"]).content.decode()
     assert "好东西一起做" in page and "banner" in page
     bad = c.post(reverse("circles:create"), {"name": "", "slug": "Bad Slug"})

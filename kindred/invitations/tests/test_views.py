@@ -38,7 +38,7 @@ def test_pages_are_404_for_strangers_and_pending_nominees(
         assert client.get(reverse(f"invitations:{name}", args=[SLUG])).status_code == 404
         # Anonymous visitors are sent to sign in, as on every circle page.
         assert Client().get(reverse(f"invitations:{name}", args=[SLUG])).status_code == 302
-    assert client.get(reverse("circles:detail", args=[SLUG])).status_code == 404
+    assert client.get(reverse("conversation:home", args=[SLUG])).status_code == 404
 
 
 def test_review_is_404_for_plain_members(make_member: MakeMember, nominate: Nominate) -> None:
@@ -148,7 +148,7 @@ def test_accept_creates_account_signs_in_and_goes_to_card(
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("circles:card_edit", args=[SLUG])
-    assert client.get(reverse("circles:detail", args=[SLUG])).status_code == 200  # signed in, a member now
+    assert client.get(reverse("conversation:home", args=[SLUG])).status_code == 200  # signed in, a member now
     # Used: a clear page, 410.
     used = Client().get(url)
     assert used.status_code == 410

@@ -1,0 +1,580 @@
+"""The conversation's pages: the circle's home (the stream, the composer, open asks, upcoming meetups and the
+member's to-dos), a message in context with what may be done to it, search, and the small endpoints the
+page's script uses (a message's markup, @mention names). Thin views over the services and selectors; the
+other apps are read through their selectors and changed through their services.
+
+Every form works without JavaScript (it posts, the page reloads); with it, conversation-page.js posts in
+place and asks for a message's markup (`?fragment=1`) to swap in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from kindred.circles.access import circle_view
+from kindred.circles.models import Membership
+from kindred.circles.selectors import directory_queryset
+from kindred.core.services import NotFound, ServiceError
+from kindred.deals import selectors as deals_selectors
+from kindred.matching import selectors as matching_selectors
+from kindred.meetups import selectors as meetups_selectors
+from kindred.meetups import services as meetups_services
+from kindred.ties import selectors as ties_selectors
+from kindred.wallet import selectors as wallet_selectors
+from kindred.wallet import services as wallet_services
+
+from . import selectors, services
+from .forms import CaughtForm, EditForm, HideForm, PostForm, ReadForm, RsvpForm, SearchForm
+from .models import EDIT_WINDOW, PAGE_DEFAULT, AskRoute, Kind
+
+CONTEXT_AROUND = 5  # messages shown before and after one message on its page
+OPEN_ASKS_SHOWN = 5
+MEETUPS_SHOWN = 3
+MENTION_SUGGESTIONS = 8
+REPLIES_SCANNED = 200
+# A member's answer to a meetup, as the card says it (the meetups' RSVP statuses).
+ANSWERS = {
+    "going": _lazy("Going"),
+    "waitlisted": _lazy("On the waitlist"),
+    "maybe": _lazy("Maybe"),
+    "declined": _lazy("Not going"),
+}
+FRAGMENT = "fragment"
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value) or None
+
+
+def _home_url(me: Membership, message_id: int | None = None) -> str:
+    url = reverse("conversation:home", args=[me.circle.slug])
+    return url + (f"#m{message_id}" if message_id else "")
+
+
+def _message_url(me: Membership, message_id: int) -> str:
+    return reverse("conversation:message", args=[me.circle.slug, message_id])
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return request.GET.get(FRAGMENT) == "1" or request.headers.get("X-Kindred-Fragment") == "1"
+
+
+# --- what a stream's cards show (read through the apps' selectors) ------------------------------------
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = Membership.objects.filter(pk__in=ids).values_list("pk", "card__display_name")
+    return {pk: name or "" for pk, name in rows}
+
+
+def route_reason(reason: dict[str, Any]) -> str:
+    """Why Kindred asked this member, in the reader's language, from the router's facts."""
+    parts = []
+    terms = [str(t) for t in reason.get("terms") or []]
+    if terms:
+        parts.append(_("“%(terms)s” on their card or in their answers") % {"terms": "、".join(terms)})
+    similar = int(reason.get("similar_answered") or 0)
+    if similar:
+        parts.append(
+            ngettext("answered %(n)d similar ask", "answered %(n)d similar asks", similar) % {"n": similar}
+        )
+    hours = reason.get("median_hours")
+    if hours is not None:
+        hours = float(hours)
+        if hours < 1:
+            parts.append(_("usually answers within the hour"))
+        elif hours < 48:
+            n = round(hours)
+            parts.append(
+                ngettext("usually answers within %(n)d hour", "usually answers within %(n)d hours", n)
+                % {"n": n}
+            )
+        else:
+            n = round(hours / 24)
+            parts.append(
+                ngettext("usually answers within %(n)d day", "usually answers within %(n)d days", n)
+                % {"n": n}
+            )
+    exchanges = int(reason.get("exchanges") or 0)
+    if exchanges:
+        parts.append(
+            ngettext(
+                "has helped you or asked you once before",
+                "has helped you or asked you %(n)d times",
+                exchanges,
+            )
+            % {"n": exchanges}
+        )
+    return _("; ").join(parts)
+
+
+def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add to each message what its card shows beyond the message itself, read in a constant number of
+    queries whatever the number of messages: the red envelopes' grabs, the meetups' answers, whom a
+    newcomer already knows here (for the viewer), whom my asks were routed to and why."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for m in items:
+        by_kind.setdefault(m["kind"], []).append(m)
+        m["mine"] = m["author"] is not None and m["author"]["member_id"] == me.pk
+        m["removed"] = m["deleted"] or m["hidden"]
+    envelopes = [m for m in by_kind.get(Kind.ENVELOPE_SENT, []) if m["payload"]]
+    if envelopes:
+        views = wallet_selectors.envelope_views(
+            viewer=me, envelope_ids=[int(m["payload"]["envelope_id"]) for m in envelopes]
+        )
+        for m in envelopes:
+            m["envelope"] = views.get(int(m["payload"]["envelope_id"]))
+    meetups = [m for m in by_kind.get(Kind.MEETUP_CALLED, []) if m["payload"]]
+    if meetups:
+        found = meetups_selectors.meetups_for_member(
+            member=me, meetup_ids=[int(m["payload"]["meetup_id"]) for m in meetups]
+        )
+        now = timezone.now()
+        for m in meetups:
+            mt = m["meetup"] = found.get(int(m["payload"]["meetup_id"]))
+            if mt is not None:
+                m["my_answer"] = ANSWERS.get(getattr(mt, "my_status", None) or "", "")
+                m["can_answer"] = mt.starts_at > now and mt.host_id != me.pk
+    joined = [m for m in by_kind.get(Kind.MEMBER_JOINED, []) if m["payload"]]
+    if joined:
+        newcomers = [int(m["payload"]["member_id"]) for m in joined]
+        neighbors = ties_selectors.tie_neighbors(circle_id=me.circle_id, member_ids=[me.pk, *newcomers])
+        mine = neighbors.get(me.pk, set())
+        wanted: dict[int, list[int]] = {}
+        for m, pk in zip(joined, newcomers, strict=True):
+            theirs = neighbors.get(pk, set())
+            if pk == me.pk:
+                m["you_are_them"] = True
+                wanted[m["id"]] = sorted(theirs - {m["payload"].get("sponsor_id")})
+            else:
+                m["you_know_them"] = pk in mine
+                wanted[m["id"]] = sorted((theirs & mine) - {me.pk})
+        names = _names({i for ids in wanted.values() for i in ids})
+        for m in joined:
+            m["known"] = [names[i] for i in wanted[m["id"]] if names.get(i)]
+    caught = [m for m in by_kind.get(Kind.ASK, []) if m["ask"] and m["ask"]["caught_by"]]
+    if caught:
+        names = _names({int(m["ask"]["caught_by"]) for m in caught})
+        for m in caught:
+            m["caught_by_name"] = names.get(int(m["ask"]["caught_by"]), "")
+    my_asks = [m for m in by_kind.get(Kind.ASK, []) if m["mine"] and m["ask"] and m["ask"]["routed_to"]]
+    if my_asks:
+        routes: dict[int, list[dict[str, Any]]] = {}
+        rows = (
+            AskRoute.objects.filter(ask__message_id__in=[m["id"] for m in my_asks])
+            .order_by("ask_id", "rank")
+            .values_list("ask__message_id", "member_id", "member__card__display_name", "reason")
+        )
+        for message_id, member_id, name, reason in rows:
+            routes.setdefault(message_id, []).append(
+                {"member_id": member_id, "display_name": name or "", "reason": route_reason(reason or {})}
+            )
+        for m in my_asks:
+            m["routes"] = routes.get(m["id"], [])
+    return items
+
+
+# --- the home: the stream ----------------------------------------------------------------------------
+
+
+def _todos(me: Membership) -> list[tuple[str, int, str]]:
+    """(what, how many, where) for what waits for the member: ties to confirm, introductions waiting for
+    their answer, deals waiting for their confirmation."""
+    ties = len(ties_selectors.tie_overview(membership=me).incoming)
+    intros = sum(1 for v in matching_selectors.intros_for(membership=me) if v.can_accept or v.can_approve)
+    deals = sum(
+        1
+        for v in deals_selectors.deal_feed(member=me).waiting
+        if v.my_party is not None and v.my_party.confirmed_at is None
+    )
+    slug = me.circle.slug
+    return [
+        (_("Ties to confirm"), ties, reverse("ties:list", args=[slug])),
+        (_("Introductions waiting for you"), intros, reverse("matching:intros", args=[slug])),
+        (_("Deals to confirm"), deals, reverse("deals:list", args=[slug])),
+    ]
+
+
+def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int = 200) -> HttpResponse:
+    before = _int(request.GET.get("before"))
+    after = _int(request.GET.get("after"))
+    unread = selectors.unread(member=me)
+    if before is not None:
+        items = selectors.messages_page(viewer=me, before=before, limit=PAGE_DEFAULT)
+    elif after is not None:
+        items = selectors.messages_page(viewer=me, after=after, limit=PAGE_DEFAULT)
+    else:
+        items = selectors.messages_page(viewer=me, limit=PAGE_DEFAULT)
+        if unread.first_unread_id and items and unread.first_unread_id < items[0]["id"]:
+            # More unread than one page: start at the first unread (the rest comes live, or by "newer").
+            items = selectors.messages_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT)
+            after = unread.last_read_id
+    reply = None
+    reply_id = form["reply_to"].value()
+    if reply_id:
+        try:
+            reply = selectors.message_get(viewer=me, message_id=int(reply_id))
+        except (NotFound, ValueError):
+            reply = None
+    asks = selectors.open_asks(viewer=me, limit=OPEN_ASKS_SHOWN)
+    ctx = {
+        "circle": me.circle,
+        "membership": me,
+        "items": decorate(me, items),
+        "live": before is None,
+        "last_id": items[-1]["id"] if items else 0,
+        "earlier": items[0]["id"] if items and items[0]["prev_id"] is not None else None,
+        # Not the latest page: older history, or a full page from the first unread.
+        "newer": items[-1]["id"]
+        if items and (before is not None or (after and len(items) == PAGE_DEFAULT))
+        else None,
+        "unread": unread,
+        "form": form,
+        "reply": reply,
+        "asks": asks,
+        "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
+        "meetups": meetups_selectors.meetup_lists(member=me).upcoming[:MEETUPS_SHOWN],
+        "todos": _todos(me),
+        "read_form": ReadForm(initial={"last_read_id": items[-1]["id"]}) if items else None,
+        "is_moderator": selectors.is_moderator(me),
+    }
+    return render(request, "conversation/home.html", ctx, status=status)
+
+
+@circle_view
+@require_GET
+def home(request: HttpRequest, me: Membership) -> HttpResponse:
+    form = PostForm(initial={"client_id": uuid.uuid4().hex, "reply_to": _int(request.GET.get("reply"))})
+    return _home(request, me, form)
+
+
+@circle_view
+@require_POST
+def post(request: HttpRequest, me: Membership) -> HttpResponse:
+    """The composer: a chat message or an ask, maybe a reply. JSON for the page's script, else a redirect
+    to the message in the stream; refused input re-renders the page with the form's errors (4xx)."""
+    form = PostForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            posted = services.message_post(
+                author=me,
+                text=data["text"],
+                kind=Kind.ASK if data["is_ask"] else Kind.CHAT,
+                reply_to_id=data["reply_to"],
+                client_id=data["client_id"] or None,
+            )
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            form.add_error("text", str(exc.message))
+            status = exc.status_code
+        else:
+            if request.headers.get("Accept", "").startswith("application/json"):
+                return JsonResponse({"id": posted.message.pk}, status=201 if posted.created else 200)
+            return redirect(_home_url(me, posted.message.pk))
+    if request.headers.get("Accept", "").startswith("application/json"):
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        return JsonResponse({"errors": errors}, status=status)
+    return _home(request, me, form, status=status)
+
+
+@circle_view
+@require_POST
+def read(request: HttpRequest, me: Membership) -> HttpResponse:
+    """Mark the stream read up to the last message shown (the page's script does it as the member reads)."""
+    form = ReadForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Nothing to mark as read."))
+        return redirect(_home_url(me))
+    try:
+        services.read_marker_set(member=me, last_read_id=form.cleaned_data["last_read_id"])
+    except NotFound:
+        flash.error(request, _("Nothing to mark as read."))
+    return redirect(_home_url(me))
+
+
+@circle_view
+@require_GET
+def mentions(request: HttpRequest, me: Membership) -> JsonResponse:
+    """Members whose name starts with or contains `q`, for the composer's @ autocomplete (JSON)."""
+    q = " ".join((request.GET.get("q") or "").split())[:50]
+    qs = directory_queryset(circle_id=me.circle_id).exclude(pk=me.pk)
+    if q:
+        qs = qs.filter(card__display_name__icontains=q)
+    rows = qs.order_by("card__display_name").values_list("pk", "card__display_name")[:MENTION_SUGGESTIONS]
+    return JsonResponse({"items": [{"member_id": pk, "display_name": name} for pk, name in rows if name]})
+
+
+# --- one message: in context, with what may be done to it -------------------------------------------
+
+
+def _caught_form(
+    me: Membership, message: dict[str, Any], replies: list[dict[str, Any]], data: Any = None
+) -> CaughtForm:
+    asker = message["author"]["member_id"] if message["author"] else None
+    reply_choices = [
+        (r["id"], f"{r['author']['display_name']}：{r['text'][:40]}")
+        for r in replies
+        if r["author"] and not r["removed"] and r["author"]["member_id"] != asker
+    ]
+    members = directory_queryset(circle_id=me.circle_id).exclude(pk=asker or 0)
+    member_choices = [
+        (pk, name)
+        for pk, name in members.order_by("card__display_name").values_list("pk", "card__display_name")
+    ]
+    return CaughtForm(data, replies=reply_choices, members=member_choices)
+
+
+def _replies(me: Membership, message_id: int) -> list[dict[str, Any]]:
+    """The replies to a message among the REPLIES_SCANNED messages after it (an ask is answered soon)."""
+    later = selectors.messages_page(viewer=me, after=message_id, limit=REPLIES_SCANNED)
+    return [m for m in later if m["reply_to"] and m["reply_to"]["id"] == message_id]
+
+
+def _message_page(
+    request: HttpRequest, me: Membership, message_id: int, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    message = selectors.message_get(viewer=me, message_id=message_id)
+    if _wants_fragment(request):
+        ctx = {
+            "circle": me.circle,
+            "membership": me,
+            "m": decorate(me, [message])[0],
+            "error": forms.get("error"),
+        }
+        return render(request, "conversation/_message.html", ctx, status=status)
+    before = selectors.messages_page(viewer=me, before=message_id, limit=CONTEXT_AROUND)
+    after = selectors.messages_page(viewer=me, after=message_id, limit=CONTEXT_AROUND)
+    replies = _replies(me, message_id)
+    decorate(me, [*before, message, *after, *replies])
+    ask = message["ask"]
+    editable = (
+        message["mine"]
+        and not message["removed"]
+        and message["kind"] in (Kind.CHAT, Kind.ASK)
+        and message["created_at"] + EDIT_WINDOW > timezone.now()
+    )
+    is_mod = selectors.is_moderator(me)
+    ctx = {
+        "circle": me.circle,
+        "membership": me,
+        "m": message,
+        "before": before,
+        "after": after,
+        "replies": replies,
+        "editable": editable,
+        "edit_form": forms.get("edit_form")
+        or (EditForm(initial={"text": message["text"]}) if editable else None),
+        "deletable": message["mine"] and not message["deleted"] and message["kind"] in (Kind.CHAT, Kind.ASK),
+        "hide_form": forms.get("hide_form") or (HideForm() if is_mod and not message["hidden"] else None),
+        "caught_form": (
+            forms.get("caught_form")
+            or (
+                _caught_form(me, message, replies)
+                if ask and message["mine"] and ask["status"] == "open"
+                else None
+            )
+        ),
+        "closable": ask is not None and ask["status"] == "open" and (message["mine"] or is_mod),
+        "error": forms.get("error"),
+    }
+    return render(request, "conversation/message.html", ctx, status=status)
+
+
+@circle_view
+@require_GET
+def message(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    return _message_page(request, me, message_id)
+
+
+def _act(
+    request: HttpRequest,
+    me: Membership,
+    message_id: int,
+    action: Callable[[], Any],
+    *,
+    form: Any = None,
+    form_name: str = "",
+    back: str = "message",
+) -> HttpResponse:
+    """Run a service for a valid form. Done: the message's markup for the page's script, else a redirect
+    (to the message's page, or to it in the stream). Refused: the message's page (or markup) with the
+    reason, answered 4xx; nothing changed."""
+    error = ""
+    status = 400
+    if form is not None and not form.is_valid():
+        error = " ".join(str(e) for errs in form.errors.values() for e in errs)
+    else:
+        try:
+            action()
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            error = str(exc.message)
+            status = exc.status_code
+    if not error:
+        if _wants_fragment(request):
+            return _message_page(request, me, message_id)
+        return redirect(_home_url(me, message_id) if back == "home" else _message_url(me, message_id))
+    extra = {form_name: form} if form_name else {}
+    return _message_page(request, me, message_id, status=status, error=error, **extra)
+
+
+@circle_view
+@require_POST
+def edit(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    form = EditForm(request.POST)
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: services.message_edit(message_id=message_id, member=me, text=form.cleaned_data["text"]),
+        form=form,
+        form_name="edit_form",
+    )
+
+
+@circle_view
+@require_POST
+def delete(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: services.message_delete(message_id=message_id, member=me),
+        back="home",
+    )
+
+
+@circle_view
+@require_POST
+def hide(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    form = HideForm(request.POST)
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: services.message_hide(
+            message_id=message_id, moderator=me, reason=form.cleaned_data["reason"]
+        ),
+        form=form,
+        form_name="hide_form",
+    )
+
+
+@circle_view
+@require_POST
+def caught(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    message = selectors.message_get(viewer=me, message_id=message_id)
+    replies = decorate(me, _replies(me, message_id))
+    form = _caught_form(me, message, replies, request.POST)
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: services.ask_mark_caught(
+            message_id=message_id,
+            member=me,
+            reply_id=form.cleaned_data["reply_id"],
+            catcher_id=form.cleaned_data["member_id"],
+        ),
+        form=form,
+        form_name="caught_form",
+    )
+
+
+@circle_view
+@require_POST
+def close(request: HttpRequest, me: Membership, message_id: int) -> HttpResponse:
+    return _act(request, me, message_id, lambda: services.ask_close(message_id=message_id, member=me))
+
+
+def _event_payload(me: Membership, message_id: int, kind: str) -> dict[str, Any]:
+    message = selectors.message_get(viewer=me, message_id=message_id)
+    if message["kind"] != kind or not message["payload"]:
+        raise NotFound(_("Message not found."))
+    return message["payload"]
+
+
+@circle_view
+@require_POST
+def grab(request: HttpRequest, me: Membership, envelope_card_id: int) -> HttpResponse:
+    """Grab the red envelope of an envelope card, right in the stream (the wallet's service)."""
+    message_id = envelope_card_id
+    payload = _event_payload(me, message_id, Kind.ENVELOPE_SENT)
+    envelope, _member = wallet_selectors.envelope_membership(
+        user=request.user, envelope_id=int(payload["envelope_id"])
+    )
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: wallet_services.envelope_grab(envelope=envelope, member=me),
+        back="home",
+    )
+
+
+@circle_view
+@require_POST
+def rsvp(request: HttpRequest, me: Membership, meetup_card_id: int) -> HttpResponse:
+    """Answer a meetup card's invitation in place (the meetups' service)."""
+    message_id = meetup_card_id
+    payload = _event_payload(me, message_id, Kind.MEETUP_CALLED)
+    meetup = meetups_selectors.meetup_for_member(member=me, meetup_id=int(payload["meetup_id"]))
+    form = RsvpForm(request.POST)
+    return _act(
+        request,
+        me,
+        message_id,
+        lambda: meetups_services.rsvp_set(meetup=meetup, member=me, answer=form.cleaned_data["answer"]),
+        form=form,
+        back="home",
+    )
+
+
+# --- search --------------------------------------------------------------------------------------------
+
+
+@circle_view
+@require_GET
+def search(request: HttpRequest, me: Membership) -> HttpResponse:
+    form = SearchForm(request.GET)
+    results: list[dict[str, Any]] = []
+    error = ""
+    status = 200
+    if form.is_valid() and form.cleaned_data["q"]:
+        try:
+            results = selectors.search(viewer=me, q=form.cleaned_data["q"])
+        except ServiceError as exc:
+            error, status = str(exc.message), exc.status_code
+    elif not form.is_valid():
+        status = 400
+    shown = [x for r in results for x in (r["before"], r["message"], r["after"]) if x is not None]
+    decorate(me, shown)
+    ctx = {
+        "circle": me.circle,
+        "membership": me,
+        "form": form,
+        "results": results,
+        "error": error,
+        "searched": form.is_valid() and bool(form.cleaned_data["q"]),
+    }
+    return render(request, "conversation/search.html", ctx, status=status)
