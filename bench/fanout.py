@@ -52,6 +52,8 @@ CONNECT_CONCURRENCY = 25
 CONNECT_TIMEOUT_SECONDS = 30
 DRAIN_SECONDS = 30  # after the last post, the longest wait for the last frame
 BARE_START_SECONDS = 20
+SETTLE_SECONDS = 120
+SETTLE_FRAMES_MAX = 100
 MAX_CLIENTS = 2000
 MAX_MESSAGES = 2000
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -133,7 +135,10 @@ async def _receive(
         text = str(frame["message"].get("text", ""))
         if not text.startswith(prefix):
             continue
-        seq = int(text[len(prefix) :])
+        tail = text[len(prefix) :]
+        if not tail.isdigit():
+            continue
+        seq = int(tail)
         if seq in seen:
             run.duplicates += 1
             continue
@@ -145,9 +150,31 @@ async def _receive(
             run.latencies.append(now - started)
 
 
+async def _settle(sockets: list[ClientConnection], post: Any, marker: str) -> None:
+    """One message every socket must receive before the measured run: the server has finished setting up
+    every socket (its handshake's reads) and the clients are reading. Not measured."""
+    await post(marker)
+    deadline = time.monotonic() + SETTLE_SECONDS
+
+    async def one(ws: ClientConnection) -> bool:
+        for _ in range(SETTLE_FRAMES_MAX):
+            try:
+                raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                return False
+            if marker in str(raw):
+                return True
+        return False
+
+    settled = await asyncio.gather(*(one(ws) for ws in sockets))
+    if not all(settled):  # measured anyway: what did not arrive counts as lost
+        print(f"{settled.count(False)} sockets did not settle in {SETTLE_SECONDS}s", file=sys.stderr)
+
+
 async def _drive(
     sockets: list[ClientConnection], run: Run, rate: float, prefix: str, post: Any, deadline_total: float
 ) -> None:
+    await _settle(sockets, post, f"{prefix}settle")
     sent: dict[int, float] = {}
     post_seconds = run.messages / rate
     deadline = time.monotonic() + post_seconds + DRAIN_SECONDS
