@@ -21,12 +21,15 @@ from .schemas import (
     MessageIn,
     MessageOut,
     MessagePageOut,
+    OffTopicOut,
     OpenAsksOut,
     PageQuery,
     ReadIn,
     ReadOut,
     SearchOut,
     SearchQuery,
+    SlowModeIn,
+    SlowModeOut,
 )
 
 router = Router(tags=["conversation"])
@@ -48,21 +51,33 @@ def message_list(request: HttpRequest, slug: str, query: Query[PageQuery]) -> di
 
 @router.post(
     "/circles/{slug}/messages",
-    response={201: MessageOut, 200: MessageOut, **ERRORS},
+    response={201: MessageOut, 200: MessageOut, **ERRORS, 409: OffTopicOut},
     summary="Post a message or an ask",
 )
 def message_create(request: HttpRequest, slug: str, payload: MessageIn) -> Status[dict[str, Any]]:
     """201 with the message; an ask comes back routed (`ask.routed_to`: the members Kindred asked). The same
     `client_id` again answers 200 with the first message, never a second. @names must be members of the
-    circle; `reply_to` a message of the circle."""
+    circle; `reply_to` a message of the circle.
+
+    A message that looks off-topic for the circle (chatter or another trade, judged by the circle's own
+    model) is not posted: 409 with code `off_topic`, its `label`, and a question for the poster alone; the
+    same body with `confirm_off_topic: true` posts it. In slow mode a member posting too soon gets 429
+    (code `slow_mode`)."""
     me = membership_for_circle(user=request.user, slug=slug)
-    posted = services.message_post(
-        author=me,
-        text=payload.text,
-        kind=payload.kind,
-        reply_to_id=payload.reply_to,
-        client_id=payload.client_id,
-    )
+    try:
+        posted = services.message_post(
+            author=me,
+            text=payload.text,
+            kind=payload.kind,
+            reply_to_id=payload.reply_to,
+            client_id=payload.client_id,
+            confirm_off_topic=payload.confirm_off_topic,
+        )
+    except services.OffTopic as nudge:
+        return Status(
+            409,
+            {"detail": str(nudge.message), "code": nudge.code, "label": nudge.label, "score": nudge.score},
+        )
     out = selectors.message_get(viewer=me, message_id=posted.message.pk)
     return Status(201 if posted.created else 200, out)
 
@@ -156,3 +171,19 @@ def ask_close(request: HttpRequest, message_id: MessageId) -> dict[str, Any]:
     _message, me = selectors.message_for_user(user=request.user, message_id=message_id)
     services.ask_close(message_id=message_id, member=me)
     return selectors.message_get(viewer=me, message_id=message_id)
+
+
+@router.get("/circles/{slug}/slow-mode", response={200: SlowModeOut, **ERRORS}, summary="Slow mode")
+def slow_mode_get(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Seconds a member must wait between posts (0: off)."""
+    me = membership_for_circle(user=request.user, slug=slug)
+    return {"slow_mode_seconds": selectors.slow_mode_seconds(circle_id=me.circle_id)}
+
+
+@router.put("/circles/{slug}/slow-mode", response={200: SlowModeOut, **ERRORS}, summary="Set slow mode")
+def slow_mode_put(request: HttpRequest, slug: str, payload: SlowModeIn) -> dict[str, Any]:
+    """The organizer or an admin: at most one post per member every `slow_mode_seconds` (0 turns it off;
+    they are exempt themselves)."""
+    me = membership_for_circle(user=request.user, slug=slug)
+    stream = services.slow_mode_set(moderator=me, seconds=payload.slow_mode_seconds)
+    return {"slow_mode_seconds": stream.slow_mode_seconds}

@@ -35,6 +35,13 @@ SEARCH_RESULTS_MAX = 20
 SEARCH_QUERY_MAX_LENGTH = 100
 OPEN_ASKS_MAX = 50
 EVENT_KEY_MAX_LENGTH = 100
+# Topicality (kindred.conversation.topicality): the circle's model is learned in the background and kept
+# this long; it is learned again when the cards change or after this many more on-topic messages.
+TOPIC_MODEL_TTL_SECONDS = 7 * 86400
+TOPIC_RELEARN_EVERY = 50
+TOPIC_BACKFILL_MAX = 2000  # unlabelled messages labelled when a model is learned (the latest first)
+# Slow mode: at most one post per member every N seconds (0: off). A day at most: longer is a ban.
+SLOW_MODE_MAX_SECONDS = 86400
 
 
 class Kind(models.TextChoices):
@@ -49,6 +56,16 @@ class Kind(models.TextChoices):
 
 
 POSTED_KINDS: tuple[str, ...] = (Kind.CHAT.value, Kind.ASK.value)  # what members write
+
+
+class TopicLabel(models.TextChoices):
+    """What a member's message is about, for the circle (topicality.LABELS): events are never judged."""
+
+    ON_TOPIC = "on_topic", _("On topic")
+    CHATTER = "chatter", _("Chatter")
+    OFF_INDUSTRY = "off_industry", _("Off-industry")
+
+
 EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in Kind if k.value not in POSTED_KINDS)  # the apps' events
 
 
@@ -57,6 +74,16 @@ class Stream(models.Model):
 
     circle = models.OneToOneField("circles.Circle", on_delete=models.CASCADE, related_name="+")
     last_message_id = models.BigIntegerField(null=True, blank=True)
+    # Slow mode, set by the organizer or an admin: a member posts at most once every N seconds (0: off);
+    # the organizer and admins are exempt.
+    slow_mode_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slow_mode_seconds__lte=SLOW_MODE_MAX_SECONDS), name="stream_slow_mode_max"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"stream of {self.circle_id} at {self.last_message_id}"
@@ -86,6 +113,11 @@ class Message(models.Model):
     event_key = models.CharField(max_length=EVENT_KEY_MAX_LENGTH, null=True, blank=True)
     # Normalized text + jieba tokens (kindred.circles.text.search_document), kept in step by the services.
     search_document = models.TextField(blank=True, default="")
+    # The topicality model's verdict when it was posted (null: not judged yet, or an event, never judged)
+    # with its probability, and whether the poster confirmed posting it after a nudge.
+    topic_label = models.CharField(max_length=16, choices=TopicLabel.choices, null=True, blank=True)
+    topic_score = models.FloatField(null=True, blank=True)
+    topic_confirmed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -110,6 +142,16 @@ class Message(models.Model):
                 name="message_hidden_has_reason",
             ),
             models.CheckConstraint(condition=~Q(client_id=""), name="message_client_id_not_empty"),
+            models.CheckConstraint(
+                condition=Q(topic_label__isnull=True, topic_score__isnull=True)
+                | Q(
+                    kind__in=POSTED_KINDS,
+                    topic_label__in=TopicLabel.values,
+                    topic_score__gte=0,
+                    topic_score__lte=1,
+                ),
+                name="message_topic_only_posted",
+            ),
         ]
         indexes = [models.Index(fields=["circle", "id"], name="message_stream")]
 

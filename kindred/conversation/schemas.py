@@ -18,6 +18,7 @@ from .models import (
     PAGE_DEFAULT,
     PAGE_MAX,
     SEARCH_QUERY_MAX_LENGTH,
+    SLOW_MODE_MAX_SECONDS,
 )
 
 MAX_ID = 2**63 - 1
@@ -38,6 +39,33 @@ class MessageIn(StrictIn):
     client_id: Annotated[str, Field(max_length=CLIENT_ID_MAX_LENGTH), OneLine] | None = Field(
         None,
         description="Your id for this post: the same id again returns the first message, never a second.",
+    )
+    confirm_off_topic: bool = Field(
+        False,
+        description="Post it even though it looks off-topic for the circle: send the same body again with "
+        "true after a 409 `off_topic`.",
+    )
+
+
+class OffTopicOut(Schema):
+    """409: the message looks off-topic for the circle and was not posted; say `confirm_off_topic: true` to
+    post it anyway."""
+
+    detail: str = Field(..., description="The question to the poster, in their language.")
+    code: Literal["off_topic"]
+    label: Literal["chatter", "off_industry"] = Field(..., description="What the message looks like.")
+    score: float = Field(..., description="The model's probability of that label (0..1).")
+
+
+class SlowModeIn(StrictIn):
+    slow_mode_seconds: int = Field(
+        ..., ge=0, le=SLOW_MODE_MAX_SECONDS, description="Seconds between a member's posts; 0 turns it off."
+    )
+
+
+class SlowModeOut(Schema):
+    slow_mode_seconds: int = Field(
+        ..., description="Seconds between a member's posts (0: off); the organizer and admins are exempt."
     )
 
 

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles import text as search_text
-from kindred.circles.models import CardTag, Membership
+from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Membership
 from kindred.circles.selectors import directory_queryset
-from kindred.conversation import routing
+from kindred.conversation import routing, topicality
 from kindred.conversation.routing.engine import DEFAULT_WEIGHTS, Model, learn
 from kindred.core.services import NotFound, ServiceError
 from kindred.matching.selectors import trust_edges
@@ -29,17 +31,22 @@ from .models import (
     OPEN_ASKS_MAX,
     PAGE_DEFAULT,
     PAGE_MAX,
+    POSTED_KINDS,
     QUOTE_MAX_LENGTH,
     ROUTE_HISTORY_MAX,
     ROUTE_MODEL_TTL_SECONDS,
     ROUTE_RELEARN_EVERY,
     SEARCH_RESULTS_MAX,
+    TOPIC_MODEL_TTL_SECONDS,
+    TOPIC_RELEARN_EVERY,
     Ask,
     AskRoute,
     Kind,
     Mention,
     Message,
     ReadMarker,
+    Stream,
+    TopicLabel,
 )
 
 MESSAGE_RELATED = ("author__card", "reply_to__author__card")
@@ -406,3 +413,147 @@ def ask_timeline(*, circle_id: int) -> list[tuple]:
         .order_by("id")
         .values_list("id", "message__created_at", "caught_at")
     )
+
+
+# --- topicality --------------------------------------------------------------------------------------
+
+
+def _topic_model_key(circle_id: int) -> str:
+    return f"conversation:topic-model:{circle_id}"
+
+
+def topic_learning_key(circle_id: int) -> str:
+    """Held while the circle's topicality model is being learned in the background (one at a time)."""
+    return f"conversation:topic-learning:{circle_id}"
+
+
+def _on_topic_messages() -> Q:
+    """A member's message the circle's model learns its trade from: judged on topic, or an ask caught."""
+    return Q(topic_label=TopicLabel.ON_TOPIC) | Q(ask__status=Ask.Status.CAUGHT)
+
+
+def topic_fingerprint(*, circle_id: int) -> tuple[str, ...]:
+    """What the circle's model was learned from, coarsely: the circle (its creation), its active cards (how
+    many, the latest change) and its on-topic messages by TOPIC_RELEARN_EVERY (three queries)."""
+    created = Circle.objects.filter(pk=circle_id).values_list("created_at", flat=True).first()
+    cards = MemberCard.objects.filter(
+        membership__circle_id=circle_id, membership__status=Membership.Status.ACTIVE
+    ).aggregate(n=Count("id"), latest=Max("updated_at"))
+    on_topic = (
+        Message.objects.filter(circle_id=circle_id, kind__in=POSTED_KINDS, deleted_at__isnull=True)
+        .filter(_on_topic_messages())
+        .count()
+    )
+    return (
+        str(created),
+        str(cards["n"]),
+        str(cards["latest"]),
+        str(on_topic // TOPIC_RELEARN_EVERY),
+    )
+
+
+def topic_model(*, circle_id: int) -> tuple[topicality.Model | None, bool]:
+    """The circle's topicality model last learned (None before the first, or for another circle that had
+    this id) and whether it is fresh (learned from what the circle holds now). Three queries."""
+    fingerprint = topic_fingerprint(circle_id=circle_id)
+    cached = cache.get(_topic_model_key(circle_id))
+    if cached is None:
+        return None, False
+    learned_from, model = cached
+    if learned_from[0] != fingerprint[0]:
+        return None, False
+    return model, learned_from == fingerprint
+
+
+def topic_trade(*, circle_id: int) -> topicality.Trade:
+    """What the circle's model learns its trade from: the active members' cards (offers, needs, tags,
+    industries), the curated taxonomy and the circle's own industries, and its latest on-topic messages
+    (five queries)."""
+    cards = list(
+        MemberCard.objects.filter(
+            membership__circle_id=circle_id, membership__status=Membership.Status.ACTIVE
+        ).prefetch_related("industries", "tags")
+    )
+    taxonomy = [
+        topicality.Industry(
+            names=(i.name_zh, i.name_en), synonyms=tuple(w for w in _SYNONYM_SPLIT.split(i.synonyms) if w)
+        )
+        for i in Industry.objects.filter(Q(circle__isnull=True) | Q(circle_id=circle_id))
+    ]
+    texts = list(
+        Message.objects.filter(
+            circle_id=circle_id, kind__in=POSTED_KINDS, deleted_at__isnull=True, hidden_at__isnull=True
+        )
+        .filter(_on_topic_messages())
+        .order_by("-id")
+        .values_list("text", flat=True)[: topicality.engine.MESSAGES_MAX]
+    )
+    return topicality.Trade(
+        cards=[
+            topicality.Card(
+                offers=c.offers,
+                needs=c.needs,
+                tags=tuple(t.name for t in c.tags.all()),
+                industries=tuple(
+                    w
+                    for i in c.industries.all()
+                    for w in (i.name_zh, i.name_en, *_SYNONYM_SPLIT.split(i.synonyms))
+                    if w
+                ),
+            )
+            for c in cards
+        ],
+        taxonomy=taxonomy,
+        messages=texts[::-1],
+    )
+
+
+def topic_model_learn(*, circle_id: int) -> topicality.Model:
+    """Learn the circle's topicality model and keep it (the background task's work: a second or so)."""
+    fingerprint = topic_fingerprint(circle_id=circle_id)
+    model = topicality.build(topic_trade(circle_id=circle_id))
+    cache.set(_topic_model_key(circle_id), (fingerprint, model), TOPIC_MODEL_TTL_SECONDS)
+    return model
+
+
+def slow_mode_seconds(*, circle_id: int) -> int:
+    """The circle's slow mode: seconds between a member's posts (0: off). One query."""
+    return Stream.objects.filter(circle_id=circle_id).values_list("slow_mode_seconds", flat=True).first() or 0
+
+
+def label_counts_by_month(*, circle_id: int) -> list[dict[str, Any]]:
+    """Members' messages (chat and asks, deleted ones aside) by month in the site's zone and topicality
+    label, oldest month first: {"month": date, "on_topic", "chatter", "off_industry", "unlabelled",
+    "confirmed"} ("confirmed": posted anyway after a nudge). For the health page; one query."""
+    rows = (
+        Message.objects.filter(circle_id=circle_id, kind__in=POSTED_KINDS, deleted_at__isnull=True)
+        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("month")
+        .annotate(
+            on_topic=Count("id", filter=Q(topic_label=TopicLabel.ON_TOPIC)),
+            chatter=Count("id", filter=Q(topic_label=TopicLabel.CHATTER)),
+            off_industry=Count("id", filter=Q(topic_label=TopicLabel.OFF_INDUSTRY)),
+            unlabelled=Count("id", filter=Q(topic_label__isnull=True)),
+            confirmed=Count("id", filter=Q(topic_confirmed=True)),
+        )
+        .order_by("month")
+    )
+    out = []
+    for row in rows:
+        month = row["month"]
+        out.append({**row, "month": month.date() if hasattr(month, "date") else month})
+    return out
+
+
+def label_counts_by_member(*, circle_id: int) -> dict[int, dict[str, int]]:
+    """Members' messages by author and label ({author_id: {"on_topic": n, …, "unlabelled": n}}). One query."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys([*TopicLabel.values, "unlabelled"], 0))
+    rows = (
+        Message.objects.filter(circle_id=circle_id, kind__in=POSTED_KINDS, deleted_at__isnull=True)
+        .values_list("author_id", "topic_label")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for author_id, label, n in rows:
+        out[author_id][label or "unlabelled"] += n
+    return dict(out)

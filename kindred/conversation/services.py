@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kindred.circles import text as search_text
 from kindred.circles.models import Membership
@@ -28,7 +29,7 @@ from kindred.core.tasks import enqueue_on_commit
 from kindred.core.text import clean_line, clean_multiline
 from kindred.notifications.services import notification_send
 
-from . import live, notices
+from . import live, notices, topicality
 from .models import (
     CLIENT_ID_MAX_LENGTH,
     EDIT_WINDOW,
@@ -37,7 +38,10 @@ from .models import (
     HIDE_REASON_MAX_LENGTH,
     MENTIONS_MAX,
     MESSAGE_MAX_LENGTH,
+    POSTED_KINDS,
     ROUTE_TOP_N,
+    SLOW_MODE_MAX_SECONDS,
+    TOPIC_BACKFILL_MAX,
     Ask,
     AskRoute,
     Kind,
@@ -49,6 +53,7 @@ from .models import (
 
 EXCERPT_LENGTH = 80  # characters of a message quoted in a notification
 LEARNING_CLAIM_SECONDS = 600  # one background learning of a circle's router weights at a time
+TOPIC_LEARNING_CLAIM_SECONDS = 600  # one background learning of a circle's topicality model at a time
 
 # An @ starts a mention unless it follows a letter or digit of an e-mail address (name@example.com).
 _MENTION_AT = re.compile(r"(?<![A-Za-z0-9._%+\-])@")
@@ -148,7 +153,127 @@ def mentions_parse(*, circle_id: int, text: str) -> list[Membership]:
     return list(found.values())
 
 
+# --- topicality and slow mode ------------------------------------------------------------------------
+
+
+class OffTopic(Conflict):
+    """The message looks off-topic for the circle and the poster has not confirmed: nothing was posted."""
+
+    def __init__(self, message: Any, *, label: str, score: float) -> None:
+        super().__init__(message, code="off_topic")
+        self.label = label
+        self.score = score
+
+
+class TooSoon(ServiceError):
+    """Slow mode: the member posted less than the circle's interval ago (429)."""
+
+    status_code = 429
+
+    def __init__(self, message: Any, *, retry_after: int) -> None:
+        super().__init__(message, code="slow_mode")
+        self.retry_after = retry_after
+
+
+def _topic_verdict(circle_id: int, text: str, kind: str) -> topicality.Verdict | None:
+    """The circle's cached model's verdict (None: no model yet, or an event). A missing or stale model is
+    learned again in the background after the commit; a post never waits for learning."""
+    from .selectors import topic_learning_key, topic_model
+
+    model, fresh = topic_model(circle_id=circle_id)
+    if not fresh and cache.add(topic_learning_key(circle_id), 1, TOPIC_LEARNING_CLAIM_SECONDS):
+        from .tasks import topic_model_learn
+
+        enqueue_on_commit(topic_model_learn, circle_id)
+    return model.judge(text, kind=kind) if model is not None else None
+
+
+def _slow_mode_check(author: Membership, seconds: int, now: datetime) -> None:
+    """Refuse a member's post within `seconds` of their last one (the organizer and admins are exempt)."""
+    if not seconds or _is_moderator(author):
+        return
+    last = (
+        Message.objects.filter(circle_id=author.circle_id, author=author, kind__in=POSTED_KINDS)
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    wait = seconds - int((now - last).total_seconds())
+    if wait > 0:
+        raise TooSoon(
+            ngettext(
+                "Slow mode is on in this circle: you can post again in %(n)d second.",
+                "Slow mode is on in this circle: you can post again in %(n)d seconds.",
+                wait,
+            )
+            % {"n": wait},
+            retry_after=wait,
+        )
+
+
+@transaction.atomic
+def slow_mode_set(*, moderator: Membership, seconds: int, at: datetime | None = None) -> Stream:
+    """The organizer or an admin turns slow mode on (a member posts at most once every `seconds`) or off
+    (0). At most SLOW_MODE_MAX_SECONDS."""
+    _active(moderator)
+    if not _is_moderator(moderator):
+        raise PermissionDenied(
+            _("Only the organizer or an admin can change slow mode."), code="not_moderator"
+        )
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= SLOW_MODE_MAX_SECONDS:
+        raise ServiceError(
+            _("Slow mode is 0 (off) to %(n)d seconds.") % {"n": SLOW_MODE_MAX_SECONDS}, code="bad_slow_mode"
+        )
+    stream = _stream_lock(moderator.circle_id)
+    before = stream.slow_mode_seconds
+    if before == seconds:
+        return stream
+    stream.slow_mode_seconds = seconds
+    stream.save(update_fields=["slow_mode_seconds"])
+    audit_record(
+        at=at,
+        action="conversation.slow_mode_set",
+        actor=moderator.user,
+        circle_id=moderator.circle_id,
+        target=stream,
+        data={"from": before, "to": seconds},
+    )
+    return stream
+
+
+@transaction.atomic
+def topic_labels_backfill(*, circle_id: int, model: topicality.Model) -> int:
+    """Label the circle's members' messages that have no label yet (posted before the circle had a model),
+    the latest TOPIC_BACKFILL_MAX; events stay unlabelled. One audit row for the batch."""
+    rows = list(
+        Message.objects.filter(circle_id=circle_id, kind__in=POSTED_KINDS, topic_label__isnull=True)
+        .exclude(text="")
+        .order_by("-id")
+        .only("id", "text", "kind")[:TOPIC_BACKFILL_MAX]
+    )
+    verdicts = topicality.judge_all(model, [m.text for m in rows])
+    for m, v in zip(rows, verdicts, strict=True):
+        m.topic_label, m.topic_score = v.label, round(v.score, 4)
+    Message.objects.bulk_update(rows, ["topic_label", "topic_score"], batch_size=500)
+    if rows:
+        audit_record(
+            action="conversation.topics_labelled",
+            actor=None,
+            circle_id=circle_id,
+            data={"messages": len(rows)},
+        )
+    return len(rows)
+
+
 # --- posting -----------------------------------------------------------------------------------------
+
+
+def _slow_mode_seconds(circle_id: int) -> int:
+    from .selectors import slow_mode_seconds
+
+    return slow_mode_seconds(circle_id=circle_id)
 
 
 def _stream_lock(circle_id: int) -> Stream:
@@ -179,6 +304,7 @@ def message_post(
     kind: str = Kind.CHAT,
     reply_to_id: int | None = None,
     client_id: str | None = None,
+    confirm_off_topic: bool = False,
     at: datetime | None = None,
 ) -> Posted:
     """Post a chat message or an ask to the author's circle.
@@ -187,7 +313,12 @@ def message_post(
     every @name must be an active member; a reply's parent must be in the same circle. The same
     `client_id` from the same author returns the first message (created False), also when both arrive
     at once. An ask is routed to the members most likely to catch it (AskRoute rows) and they are told;
-    the mentioned members are told. `at` back-dates the post (the demo's replay: nobody is notified)."""
+    the mentioned members are told. `at` back-dates the post (the demo's replay: nobody is notified).
+
+    The circle's topicality model labels the message; one that looks off-topic (topicality.nudges) is not
+    posted unless `confirm_off_topic` (OffTopic, 409, nothing stored: the poster is asked privately). In
+    slow mode a member posts at most once every `slow_mode_seconds` (TooSoon, 429); the organizer and
+    admins are exempt. A replay (`at`) is labelled and never nudged."""
     if kind not in (Kind.CHAT, Kind.ASK):
         raise ServiceError(_("A message is a chat message or an ask."), code="bad_kind")
     client_id = clean_line(client_id, label=_("Client id"), max_length=CLIENT_ID_MAX_LENGTH) or None
@@ -203,6 +334,17 @@ def message_post(
         if reply_to is None:
             raise ServiceError(_("You can only reply to a message of this circle."), code="bad_reply_to")
     now = at or timezone.now()
+    slow = 0 if _is_moderator(author) else _slow_mode_seconds(author.circle_id)
+    _slow_mode_check(author, slow, now)  # early, so nobody confirms a post that would be refused anyway
+    verdict = _topic_verdict(author.circle_id, body, kind)
+    nudged = topicality.nudges(verdict, reply=reply_to is not None)
+    if nudged and not confirm_off_topic and at is None:
+        assert verdict is not None
+        raise OffTopic(
+            _("This looks off-topic for %(circle)s: post it anyway?") % {"circle": author.circle.name},
+            label=verdict.label,
+            score=round(verdict.score, 4),
+        )
     routes = _route(author=author, text=body, now=now) if kind == Kind.ASK else []
 
     stream = _stream_lock(author.circle_id)
@@ -212,6 +354,7 @@ def message_post(
         first = Message.objects.filter(author=author, client_id=client_id).first()
         if first is not None:
             return Posted(first, False)
+    _slow_mode_check(author, stream.slow_mode_seconds, now)  # under the lock: two posts at once, one passes
     try:
         with transaction.atomic():
             message = _append(
@@ -225,6 +368,9 @@ def message_post(
                     client_id=client_id,
                     created_at=now,
                     search_document=search_text.search_document([body]),
+                    topic_label=verdict.label if verdict is not None else None,
+                    topic_score=round(verdict.score, 4) if verdict is not None else None,
+                    topic_confirmed=nudged and confirm_off_topic,
                 ),
             )
     except IntegrityError:
@@ -249,7 +395,13 @@ def message_post(
         actor=author.user,
         circle_id=author.circle_id,
         target=message,
-        data={"kind": kind, "mentions": [m.pk for m in mentioned], "routed_to": [m.pk for m in routed]},
+        data={
+            "kind": kind,
+            "mentions": [m.pk for m in mentioned],
+            "routed_to": [m.pk for m in routed],
+            "topic": verdict.label if verdict is not None else None,
+            "confirmed_off_topic": nudged and confirm_off_topic,
+        },
     )
     if at is None:
         _tell(routed, notices.ASK_ROUTED.name, author, message)
@@ -344,7 +496,10 @@ def message_edit(*, message_id: int, member: Membership, text: str, at: datetime
     message.text = body
     message.edited_at = now
     message.search_document = search_text.search_document([body])
-    message.save(update_fields=["text", "edited_at", "search_document"])
+    verdict = _topic_verdict(member.circle_id, body, message.kind)  # labelled again, never nudged
+    message.topic_label = verdict.label if verdict is not None else None
+    message.topic_score = round(verdict.score, 4) if verdict is not None else None
+    message.save(update_fields=["text", "edited_at", "search_document", "topic_label", "topic_score"])
     audit_record(
         at=at,
         action="conversation.message_edited",

@@ -17,3 +17,16 @@ def route_model_learn(circle_id: int) -> None:
         selectors.route_model_learn(circle_id=circle_id)
     finally:
         cache.delete(selectors.route_learning_key(circle_id))
+
+
+@db_task()
+def topic_model_learn(circle_id: int) -> None:
+    """Learn the circle's topicality model from its cards, the taxonomy and its on-topic messages (about a
+    second), then label the messages posted before there was a model. Posts meanwhile use the last model."""
+    from . import services
+
+    try:
+        model = selectors.topic_model_learn(circle_id=circle_id)
+        services.topic_labels_backfill(circle_id=circle_id, model=model)
+    finally:
+        cache.delete(selectors.topic_learning_key(circle_id))

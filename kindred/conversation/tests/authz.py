@@ -33,6 +33,8 @@ API = {
     "POST /messages/{message_id}/hide": (REVIEWERS, lambda w: {"reason": "离题"}),
     "POST /messages/{message_id}/caught": (PARTY, lambda w: {"member_id": w.members["organizer"].pk}),
     "POST /messages/{message_id}/close": (MEMBERS, None),
+    "GET /circles/{slug}/slow-mode": (MEMBERS, None),
+    "PUT /circles/{slug}/slow-mode": (REVIEWERS, lambda w: {"slow_mode_seconds": 30}),
 }
 
 # The pages: the circle's home (its conversation), search, the @ suggestions, a message in context, and what
