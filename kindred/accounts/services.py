@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kindred.core.services import Conflict, NotFound, ServiceError, audit_record
 from kindred.core.text import clean_line
 
+from .audit import Action
 from .models import MAX_ACTIVE_TOKENS, TOKEN_NAME_MAX_LENGTH, TOKEN_PREFIX, TOKEN_PREFIX_LENGTH, ApiToken
 from .selectors import token_hash
 
@@ -40,7 +41,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=user, name=cleaned, prefix=raw[:TOKEN_PREFIX_LENGTH], token_hash=token_hash(raw)
     )
-    audit_record(action="token_create", actor=user, target=token, data={"name": cleaned})
+    audit_record(action=Action.TOKEN_CREATE, actor=user, target=token, data={"name": cleaned})
     return token, raw
 
 
@@ -53,5 +54,5 @@ def token_revoke(*, token: ApiToken, user: User) -> ApiToken:
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        audit_record(action="token_revoke", actor=user, target=locked, data={"name": locked.name})
+        audit_record(action=Action.TOKEN_REVOKE, actor=user, target=locked, data={"name": locked.name})
     return locked

@@ -17,6 +17,7 @@ from kindred.core.services import Conflict, PermissionDenied, ServiceError, audi
 from kindred.core.text import clean_line, clean_multiline, clean_text
 
 from . import text
+from .audit import Action
 from .models import (
     CARD_TAGS_MAX,
     CARD_TEXT_MAX_LENGTH,
@@ -162,7 +163,7 @@ def card_update(
         )
     card_reindex(card=card)
     audit_record(
-        action="card_updated",
+        action=Action.CARD_UPDATED,
         actor=actor or membership.user,
         circle_id=membership.circle_id,
         target=card,
@@ -227,7 +228,9 @@ def circle_create(
         card_fields={"display_name": display_name or creator.get_full_name() or creator.get_username()},
         actor=creator,
     )
-    audit_record(at=created_at, action="circle_created", actor=creator, circle_id=circle.pk, target=circle)
+    audit_record(
+        at=created_at, action=Action.CIRCLE_CREATED, actor=creator, circle_id=circle.pk, target=circle
+    )
     return circle
 
 
@@ -249,7 +252,7 @@ def circle_update(*, circle: Circle, actor: User, **fields: Any) -> Circle:
     _validated(circle, exclude=["created_by", "theme"])
     circle.save()
     audit_record(
-        action="circle_updated",
+        action=Action.CIRCLE_UPDATED,
         actor=actor,
         circle_id=circle.pk,
         target=circle,
@@ -304,7 +307,7 @@ def membership_create(
     card_reindex(card=card)
     audit_record(
         at=joined_at,
-        action="membership_created",
+        action=Action.MEMBERSHIP_CREATED,
         actor=actor or user,
         circle_id=circle.pk,
         target=membership,
@@ -344,7 +347,7 @@ def membership_remove(
     locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
     audit_record(
         at=at,
-        action="membership_removed",
+        action=Action.MEMBERSHIP_REMOVED,
         actor=actor.user,
         circle_id=locked.circle_id,
         target=locked,
@@ -378,7 +381,9 @@ def membership_note_set(*, membership: Membership, actor: Membership, note: str)
     locked.organizer_note = note
     locked.save(update_fields=["organizer_note"])
     # The audit row records that the note changed, not what it says.
-    audit_record(action="membership_note_set", actor=actor.user, circle_id=locked.circle_id, target=locked)
+    audit_record(
+        action=Action.MEMBERSHIP_NOTE_SET, actor=actor.user, circle_id=locked.circle_id, target=locked
+    )
     return locked
 
 
@@ -399,7 +404,7 @@ def membership_role_set(*, membership: Membership, actor: Membership, role: str)
         locked.role = role
         locked.save(update_fields=["role"])
         audit_record(
-            action="membership_role_set",
+            action=Action.MEMBERSHIP_ROLE_SET,
             actor=actor.user,
             circle_id=locked.circle_id,
             target=locked,
@@ -451,6 +456,10 @@ def industry_add(
         position=10_000 + count,
     )
     audit_record(
-        action="industry_added", actor=actor.user, circle_id=circle.pk, target=industry, data={"code": code}
+        action=Action.INDUSTRY_ADDED,
+        actor=actor.user,
+        circle_id=circle.pk,
+        target=industry,
+        data={"code": code},
     )
     return industry

@@ -30,6 +30,7 @@ from kindred.core.text import clean_line, clean_multiline
 from kindred.notifications.services import notification_send
 
 from . import live, notices, topicality
+from .audit import Action
 from .models import (
     CLIENT_ID_MAX_LENGTH,
     EDIT_WINDOW,
@@ -234,7 +235,7 @@ def slow_mode_set(*, moderator: Membership, seconds: int, at: datetime | None = 
     stream.save(update_fields=["slow_mode_seconds"])
     audit_record(
         at=at,
-        action="conversation.slow_mode_set",
+        action=Action.SLOW_MODE_SET,
         actor=moderator.user,
         circle_id=moderator.circle_id,
         target=stream,
@@ -259,7 +260,7 @@ def topic_labels_backfill(*, circle_id: int, model: topicality.Model) -> int:
     Message.objects.bulk_update(rows, ["topic_label", "topic_score"], batch_size=500)
     if rows:
         audit_record(
-            action="conversation.topics_labelled",
+            action=Action.TOPICS_LABELLED,
             actor=None,
             circle_id=circle_id,
             data={"messages": len(rows)},
@@ -391,7 +392,7 @@ def message_post(
         routed = [m for m, _s, _r in routes]
     audit_record(
         at=at,
-        action="conversation.message_posted",
+        action=Action.MESSAGE_POSTED,
         actor=author.user,
         circle_id=author.circle_id,
         target=message,
@@ -502,7 +503,7 @@ def message_edit(*, message_id: int, member: Membership, text: str, at: datetime
     message.save(update_fields=["text", "edited_at", "search_document", "topic_label", "topic_score"])
     audit_record(
         at=at,
-        action="conversation.message_edited",
+        action=Action.MESSAGE_EDITED,
         actor=member.user,
         circle_id=member.circle_id,
         target=message,
@@ -526,7 +527,7 @@ def message_delete(*, message_id: int, member: Membership, at: datetime | None =
     message.save(update_fields=["deleted_at"])
     audit_record(
         at=at,
-        action="conversation.message_deleted",
+        action=Action.MESSAGE_DELETED,
         actor=member.user,
         circle_id=member.circle_id,
         target=message,
@@ -553,7 +554,7 @@ def message_hide(
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     audit_record(
         at=at,
-        action="conversation.message_hidden",
+        action=Action.MESSAGE_HIDDEN,
         actor=moderator.user,
         circle_id=moderator.circle_id,
         target=message,
@@ -617,7 +618,7 @@ def ask_mark_caught(
     ask.save(update_fields=["status", "caught_by", "caught_reply", "caught_at"])
     audit_record(
         at=at,
-        action="conversation.ask_caught",
+        action=Action.ASK_CAUGHT,
         actor=member.user,
         circle_id=member.circle_id,
         target=message,
@@ -641,7 +642,7 @@ def ask_close(*, message_id: int, member: Membership, at: datetime | None = None
     ask.closed_at = at or timezone.now()
     ask.save(update_fields=["status", "closed_at"])
     audit_record(
-        at=at, action="conversation.ask_closed", actor=member.user, circle_id=member.circle_id, target=message
+        at=at, action=Action.ASK_CLOSED, actor=member.user, circle_id=member.circle_id, target=message
     )
     _publish_message(member.circle_id, message.pk)
     return ask
@@ -667,7 +668,7 @@ def read_marker_set(*, member: Membership, last_read_id: int, at: datetime | Non
     marker.save(update_fields=["last_read_id", "updated_at"])
     audit_record(
         at=at,
-        action="conversation.read",
+        action=Action.READ,
         actor=member.user,
         circle_id=member.circle_id,
         target=marker,
@@ -719,7 +720,7 @@ def event_post(
     )
     audit_record(
         at=at,
-        action="conversation.event_posted",
+        action=Action.EVENT_POSTED,
         actor=actor.user if actor is not None else None,
         circle_id=circle_id,
         target=message,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
+from .audit import audit_action_check
 from .models import AuditEvent
 
 
@@ -42,14 +44,16 @@ class Conflict(ServiceError):
 
 def audit_record(
     *,
-    action: str,
+    action: StrEnum,
     actor: AbstractBaseUser | AnonymousUser | None = None,
     circle_id: int | None = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Write one audit row. Call it inside the service's transaction; `at` back-dates it (demo replay)."""
+    """Write one audit row. Call it inside the service's transaction; `at` back-dates it (demo replay).
+    `action` is a member of an app's registered action enum (kindred.core.audit); anything else raises."""
+    action = audit_action_check(action)
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=actor_obj,  # type: ignore[misc]

@@ -26,6 +26,7 @@ from kindred.meetups.selectors import meetup_for_member
 from kindred.meetups.types import Meetup
 from kindred.ties.services import tie_record_deal
 
+from .audit import Action
 from .models import (
     AMOUNT_MAX_FEN,
     OUTSIDE_PARTY_MAX_LENGTH,
@@ -133,7 +134,7 @@ def deal_create(
     )
     audit_record(
         at=at,
-        action="deal_created",
+        action=Action.DEAL_CREATED,
         actor=creator.user,
         circle_id=circle.pk,
         target=deal,
@@ -168,7 +169,9 @@ def deal_confirm(*, deal: Deal, member: Membership, at: datetime | None = None) 
     now = at or timezone.now()
     party.confirmed_at = now
     party.save(update_fields=["confirmed_at"])
-    audit_record(at=at, action="deal_confirmed", actor=member.user, circle_id=locked.circle_id, target=locked)
+    audit_record(
+        at=at, action=Action.DEAL_CONFIRMED, actor=member.user, circle_id=locked.circle_id, target=locked
+    )
     parties = list(DealParty.objects.select_related("member").filter(deal=locked))
     if all(p.confirmed_at is not None for p in parties):
         locked.confirmed_at = now
@@ -176,7 +179,7 @@ def deal_confirm(*, deal: Deal, member: Membership, at: datetime | None = None) 
         active = [p.member for p in parties if p.member.is_active]
         for a, b in combinations(active, 2):
             tie_record_deal(a=a, b=b, at=now)
-        audit_record(at=at, action="deal_counted", circle_id=locked.circle_id, target=locked)
+        audit_record(at=at, action=Action.DEAL_COUNTED, circle_id=locked.circle_id, target=locked)
         if at is None:  # counted live: the circle hears of it (only what the parties made public)
             transaction.on_commit(
                 partial(
@@ -211,7 +214,7 @@ def deal_stage_set(*, deal: Deal, member: Membership, stage: str, at: datetime |
     locked.save(update_fields=["stage", STAGE_DATE[stage]])
     audit_record(
         at=at,
-        action="deal_stage_set",
+        action=Action.DEAL_STAGE_SET,
         actor=member.user,
         circle_id=locked.circle_id,
         target=locked,

@@ -28,6 +28,7 @@ from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceE
 from kindred.core.text import clean_line, clean_text
 from kindred.ties.services import tie_record_sponsor
 
+from .audit import Action
 from .models import (
     CLOSENESS_MAX,
     CLOSENESS_MIN,
@@ -214,7 +215,7 @@ def nomination_create(
         nomination.created_at = at
     audit_record(
         at=at,
-        action="nomination_created",
+        action=Action.NOMINATION_CREATED,
         actor=locked.user,
         circle_id=circle.pk,
         target=nomination,
@@ -265,7 +266,7 @@ def _issue(*, nomination: Nomination, actor: User, at: datetime | None) -> tuple
     invitation.created_at = now
     audit_record(
         at=at,
-        action="invitation_issued",
+        action=Action.INVITATION_ISSUED,
         actor=actor,
         circle_id=nomination.circle_id,
         target=invitation,
@@ -328,7 +329,11 @@ def nomination_approve(
     locked.reviewed_at = at or timezone.now()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit_record(
-        at=at, action="nomination_approved", actor=reviewer.user, circle_id=locked.circle_id, target=locked
+        at=at,
+        action=Action.NOMINATION_APPROVED,
+        actor=reviewer.user,
+        circle_id=locked.circle_id,
+        target=locked,
     )
     return _issue(nomination=locked, actor=reviewer.user, at=at)
 
@@ -349,7 +354,7 @@ def nomination_reject(
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "reject_reason"])
     audit_record(
         at=at,
-        action="nomination_rejected",
+        action=Action.NOMINATION_REJECTED,
         actor=reviewer.user,
         circle_id=locked.circle_id,
         target=locked,
@@ -367,7 +372,7 @@ def nomination_withdraw(*, nomination: Nomination, nominator: Membership) -> Nom
     locked.status = Nomination.Status.WITHDRAWN
     locked.save(update_fields=["status"])
     audit_record(
-        action="nomination_withdrawn", actor=nominator.user, circle_id=locked.circle_id, target=locked
+        action=Action.NOMINATION_WITHDRAWN, actor=nominator.user, circle_id=locked.circle_id, target=locked
     )
     return locked
 
@@ -416,7 +421,7 @@ def invitation_direct(
     nomination.circle = circle
     nomination.nominator = organizer
     audit_record(
-        at=at, action="invitation_direct", actor=organizer.user, circle_id=circle.pk, target=nomination
+        at=at, action=Action.INVITATION_DIRECT, actor=organizer.user, circle_id=circle.pk, target=nomination
     )
     return _issue(nomination=nomination, actor=organizer.user, at=at)
 
@@ -438,7 +443,11 @@ def _revoke(invitation: Invitation, actor: User, at: datetime | None) -> None:
     invitation.revoked_by = actor
     invitation.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(
-        at=at, action="invitation_revoked", actor=actor, circle_id=invitation.circle_id, target=invitation
+        at=at,
+        action=Action.INVITATION_REVOKED,
+        actor=actor,
+        circle_id=invitation.circle_id,
+        target=invitation,
     )
 
 
@@ -568,7 +577,7 @@ def invitation_accept(
     invitation.save(update_fields=["accepted_at", "accepted_by", "membership"])
     audit_record(
         at=at,
-        action="invitation_accepted",
+        action=Action.INVITATION_ACCEPTED,
         actor=user,
         circle_id=invitation.circle_id,
         target=invitation,

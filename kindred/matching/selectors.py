@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Membership
 from kindred.circles.selectors import card_contacts
 from kindred.core.services import NotFound
-from kindred.ties.models import Tie
+from kindred.ties.selectors import tie_edge_rows, tie_pairs, tie_state_version, tie_states_of
+from kindred.ties.types import TieKind, TieStatus
 
 from .contacts_parse import email_key, phone_key
 from .engine import embed
@@ -45,9 +46,9 @@ EXPLANATION_VERSION = 2
 # Other apps (meetups: met offline, deals: closed a deal) register a function circle_id → weighted edges
 # between membership ids; they call services.matches_invalidate when those change.
 TIE_KIND_WEIGHT: dict[str, float] = {
-    Tie.Kind.SPONSOR: EDGE_WEIGHT_SPONSOR,
-    Tie.Kind.INTRODUCED: EDGE_WEIGHT_INTRODUCED,
-    Tie.Kind.MET: EDGE_WEIGHT_MET,
+    TieKind.SPONSOR: EDGE_WEIGHT_SPONSOR,
+    TieKind.INTRODUCED: EDGE_WEIGHT_INTRODUCED,
+    TieKind.MET: EDGE_WEIGHT_MET,
 }
 
 
@@ -55,7 +56,7 @@ def _tie_weight(kind: str, *, met_offline: bool, deal: bool) -> float:
     """A tie's weight: its kind's, strengthened by having met offline at a circle meetup (met ties are
     created with that kind) and by a confirmed deal together."""
     weight = TIE_KIND_WEIGHT.get(kind, EDGE_WEIGHT_TIE)
-    if met_offline and kind != Tie.Kind.MET:
+    if met_offline and kind != TieKind.MET:
         weight += EDGE_WEIGHT_MET
     if deal:
         weight += EDGE_WEIGHT_DEAL
@@ -65,12 +66,9 @@ def _tie_weight(kind: str, *, met_offline: bool, deal: bool) -> float:
 def trust_edges(*, circle_id: int, extra: Iterable[Edge] = ()) -> list[Edge]:
     """Every weighted edge of the circle's trust graph: confirmed ties (sponsor and introduced ties
     weighted by kind, strengthened by meetups and deals) and `extra`."""
-    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED).values_list(
-        "member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at"
-    )
     edges = [
-        (a, b, _tie_weight(kind, met_offline=met is not None, deal=deal is not None))
-        for a, b, kind, met, deal in rows
+        (a, b, _tie_weight(kind, met_offline=met, deal=deal))
+        for a, b, kind, met, deal in tie_edge_rows(circle_id=circle_id)
     ]
     edges.extend(extra)
     return edges
@@ -122,7 +120,7 @@ def excluded_pairs(*, circle_id: int) -> list[tuple[int, int]]:
     """Pairs never suggested: any tie row (a pending or quietly ignored request too), an open or made
     introduction, a pair suppressed after a decline or an expiry."""
     now = timezone.now()
-    pairs = list(Tie.objects.filter(circle_id=circle_id).values_list("member_low_id", "member_high_id"))
+    pairs = tie_pairs(circle_id=circle_id)
     pairs += list(
         Introduction.objects.filter(circle_id=circle_id)
         .filter(Q(status__in=Introduction.OPEN, expires_at__gt=now) | Q(status=Introduction.Status.ACCEPTED))
@@ -167,9 +165,7 @@ def match_fingerprint(*, circle: Circle) -> str:
     cards = MemberCard.objects.filter(
         membership__circle=circle, membership__status=Membership.Status.ACTIVE
     ).aggregate(n=Count("id"), changed=Max("updated_at"), newest=Max("membership_id"))
-    ties = Tie.objects.filter(circle=circle).aggregate(
-        n=Count("id"), confirmed=Max("confirmed_at"), met=Max("met_offline_at"), deal=Max("deal_at")
-    )
+    ties = tie_state_version(circle_id=circle.pk)
     state = MatchState.objects.filter(circle=circle).values_list("version", flat=True).first() or 0
     lapsed = SuppressedPair.objects.filter(circle=circle, until__lte=now).count()
     expired = Introduction.objects.filter(
@@ -180,10 +176,7 @@ def match_fingerprint(*, circle: Circle) -> str:
         cards["n"],
         cards["changed"],
         cards["newest"],
-        ties["n"],
-        ties["confirmed"],
-        ties["met"],
-        ties["deal"],
+        *ties,
         state,
         lapsed,
         expired,
@@ -284,13 +277,8 @@ class Connector:
 def _weighted_ties(circle_id: int, ids: set[int]) -> dict[int, dict[int, float]]:
     """{member: {tie partner: weight}} for the confirmed ties touching `ids` (one query)."""
     out: dict[int, dict[int, float]] = {}
-    rows = (
-        Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
-        .filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
-        .values_list("member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at")
-    )
-    for low, high, kind, met, deal in rows:
-        weight = _tie_weight(kind, met_offline=met is not None, deal=deal is not None)
+    for low, high, kind, met, deal in tie_edge_rows(circle_id=circle_id, member_ids=ids):
+        weight = _tie_weight(kind, met_offline=met, deal=deal)
         out.setdefault(low, {})[high] = weight
         out.setdefault(high, {})[low] = weight
     return out
@@ -472,12 +460,7 @@ def contacts_in_circle(*, membership: Membership) -> list[ContactMember]:
     contacts = [c for c in Contact.objects.filter(owner_id=membership.user_id) if c.email or c.phone]
     if not contacts:
         return []
-    ties = {
-        (low if high == membership.pk else high): (status, declared_by)
-        for low, high, status, declared_by in Tie.objects.filter(
-            Q(member_low_id=membership.pk) | Q(member_high_id=membership.pk)
-        ).values_list("member_low_id", "member_high_id", "status", "declared_by_id")
-    }
+    ties = tie_states_of(membership=membership)
     by_email: dict[str, Membership] = {}
     by_phone: dict[str, Membership] = {}
     members = (
@@ -488,7 +471,7 @@ def contacts_in_circle(*, membership: Membership) -> list[ContactMember]:
         .order_by("pk")
     )
     for m in members:
-        tied = ties.get(m.pk, ("", 0))[0] == Tie.Status.CONFIRMED
+        tied = ties.get(m.pk, ("", 0))[0] == TieStatus.CONFIRMED
         seen = card_contacts(card=m.card, viewer=membership, viewer_is_tie=tied)
         if email_key(seen.get("email", "")):
             by_email.setdefault(email_key(seen["email"]), m)
@@ -506,7 +489,7 @@ def contacts_in_circle(*, membership: Membership) -> list[ContactMember]:
         status, declared_by = ties.get(member.pk, ("", 0))
         tie = (
             TIE_TIED
-            if status == Tie.Status.CONFIRMED
+            if status == TieStatus.CONFIRMED
             else TIE_ASKED
             if declared_by == membership.pk
             else TIE_THEY_ASKED

@@ -39,6 +39,7 @@ from kindred.ties.selectors import tie_neighbors
 from kindred.ties.services import tie_record_introduced
 
 from . import contacts_parse
+from .audit import Action
 from .models import (
     CONTACTS_FILE_MAX_BYTES,
     CONTACTS_PER_IMPORT_MAX,
@@ -250,7 +251,7 @@ def intro_request(
     )
     audit_record(
         at=at,
-        action="intro_requested",
+        action=Action.INTRO_REQUESTED,
         actor=requester.user,
         circle_id=circle.pk,
         target=intro,
@@ -302,7 +303,7 @@ def intro_propose(
     )
     audit_record(
         at=at,
-        action="intro_proposed",
+        action=Action.INTRO_PROPOSED,
         actor=organizer.user,
         circle_id=organizer.circle_id,
         target=intro,
@@ -352,7 +353,7 @@ def _close(intro: Introduction, status: str, *, now: datetime, by: Membership | 
         _suppress(intro, now + timedelta(days=SUPPRESS_DAYS))
     audit_record(
         at=now,
-        action=f"intro_{status}",
+        action=Action(f"intro_{status}"),
         actor=by.user if by else None,
         circle_id=intro.circle_id,
         target=intro,
@@ -372,7 +373,9 @@ def intro_approve(*, intro: Introduction, member: Membership, at: datetime | Non
     locked.status = Introduction.Status.AWAITING_PARTIES
     locked.connector_approved_at = now
     locked.save(update_fields=["status", "connector_approved_at", "updated_at"])
-    audit_record(at=at, action="intro_approved", actor=member.user, circle_id=locked.circle_id, target=locked)
+    audit_record(
+        at=at, action=Action.INTRO_APPROVED, actor=member.user, circle_id=locked.circle_id, target=locked
+    )
     parties = Membership.objects.select_related("card", "user").in_bulk(locked.party_ids())
     requester, target, connector = (parties[i] for i in locked.party_ids())
     notify(
@@ -401,7 +404,11 @@ def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None
     setattr(locked, field, now)
     locked.save(update_fields=[field, "updated_at"])
     audit_record(
-        at=at, action="intro_party_accepted", actor=member.user, circle_id=locked.circle_id, target=locked
+        at=at,
+        action=Action.INTRO_PARTY_ACCEPTED,
+        actor=member.user,
+        circle_id=locked.circle_id,
+        target=locked,
     )
     if locked.requester_accepted_at and locked.target_accepted_at:
         locked.status = Introduction.Status.ACCEPTED
@@ -411,7 +418,7 @@ def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None
         requester, target, connector = (parties[i] for i in locked.party_ids())
         tie_record_introduced(member=requester, other=target, introducer=connector, at=at)
         audit_record(
-            at=at, action="intro_accepted", actor=member.user, circle_id=locked.circle_id, target=locked
+            at=at, action=Action.INTRO_ACCEPTED, actor=member.user, circle_id=locked.circle_id, target=locked
         )
         for a, b in ((requester, target), (target, requester)):
             notify(
@@ -639,7 +646,10 @@ def contacts_import(*, owner: User, filename: str, data: bytes, at: datetime | N
     except IntegrityError as exc:
         raise Conflict(_("Another import is running; try again."), code="busy") from exc
     audit_record(
-        at=at, action="contacts_imported", actor=owner, data={"created": len(fresh), "source": parsed.source}
+        at=at,
+        action=Action.CONTACTS_IMPORTED,
+        actor=owner,
+        data={"created": len(fresh), "source": parsed.source},
     )
     return ImportResult(created=len(fresh), duplicates=len(parsed.rows) - len(fresh), source=parsed.source)
 

@@ -35,6 +35,7 @@ from kindred.core.services import NotFound, PermissionDenied, ServiceError, audi
 from kindred.core.text import clean_line, clean_multiline
 from kindred.ties.services import tie_record_met
 
+from .audit import Action
 from .models import (
     CAPACITY_MAX,
     CHECKIN_CLOSES_AFTER,
@@ -135,7 +136,7 @@ def trip_create(
     )
     audit_record(
         at=at,
-        action="trip_created",
+        action=Action.TRIP_CREATED,
         actor=traveller.user,
         circle_id=trip.circle_id,
         target=trip,
@@ -258,7 +259,7 @@ def meetup_create(
         _mail(members=invitees, meetup=meetup, subject=INVITED_SUBJECT, body=INVITED_BODY)
     audit_record(
         at=at,
-        action="meetup_created",
+        action=Action.MEETUP_CREATED,
         actor=host.user,
         circle_id=circle.pk,
         target=meetup,
@@ -358,7 +359,7 @@ def meetup_invite(
         _mail(members=fresh, meetup=locked, subject=INVITED_SUBJECT, body=INVITED_BODY)
     audit_record(
         at=at,
-        action="meetup_invited",
+        action=Action.MEETUP_INVITED,
         actor=actor.user,
         circle_id=locked.circle_id,
         target=locked,
@@ -392,7 +393,7 @@ def _promote(meetup: Meetup, now: datetime, *, backdated: bool) -> list[Rsvp]:
     for rsvp in promoted:
         audit_record(
             at=now if backdated else None,
-            action="meetup_waitlist_promoted",
+            action=Action.MEETUP_WAITLIST_PROMOTED,
             circle_id=meetup.circle_id,
             target=rsvp,
             data={"meetup": meetup.pk, "member": rsvp.member_id},
@@ -435,7 +436,7 @@ def rsvp_set(*, meetup: Meetup, member: Membership, answer: str, at: datetime | 
         rsvp.save()
         audit_record(
             at=at,
-            action="meetup_rsvp",
+            action=Action.MEETUP_RSVP,
             actor=member.user,
             circle_id=locked.circle_id,
             target=rsvp,
@@ -464,7 +465,7 @@ def meetup_capacity_set(
     locked.save(update_fields=["capacity", "sequence", "updated_at"])
     audit_record(
         at=at,
-        action="meetup_capacity_set",
+        action=Action.MEETUP_CAPACITY_SET,
         actor=actor.user,
         circle_id=locked.circle_id,
         target=locked,
@@ -509,7 +510,7 @@ def checkin_record(
         tie_record_met(a=member, b=other, at=now)
     audit_record(
         at=at,
-        action="meetup_checkin",
+        action=Action.MEETUP_CHECKIN,
         actor=actor.user,
         circle_id=locked.circle_id,
         target=rsvp,
@@ -526,7 +527,7 @@ def meetup_notes_set(*, meetup: Meetup, actor: Membership, notes: str, at: datet
     locked.updated_at = at or timezone.now()
     locked.save(update_fields=["notes", "updated_at"])
     audit_record(
-        at=at, action="meetup_notes_set", actor=actor.user, circle_id=locked.circle_id, target=locked
+        at=at, action=Action.MEETUP_NOTES_SET, actor=actor.user, circle_id=locked.circle_id, target=locked
     )
     return locked
 
@@ -562,7 +563,7 @@ def followup_create(
     )
     audit_record(
         at=at,
-        action="meetup_followup",
+        action=Action.MEETUP_FOLLOWUP,
         actor=actor.user,
         circle_id=locked.circle_id,
         target=followup,
@@ -611,7 +612,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
             _notify(members=members, meetup=meetup, kind=Notice.Kind.REMINDER, now=now)
             _mail(members=members, meetup=meetup, subject=REMINDER_SUBJECT, body=REMINDER_BODY)
             audit_record(
-                action="meetup_reminded",
+                action=Action.MEETUP_REMINDED,
                 circle_id=meetup.circle_id,
                 target=meetup,
                 data={"count": len(rsvps)},
@@ -640,7 +641,7 @@ def feed_create(*, member: Membership, at: datetime | None = None) -> tuple[Cale
     raw = secrets.token_urlsafe(FEED_TOKEN_BYTES)
     feed = CalendarFeed.objects.create(member=locked, token_hash=feed_token_hash(raw), created_at=now)
     audit_record(
-        at=at, action="calendar_feed_created", actor=locked.user, circle_id=locked.circle_id, target=feed
+        at=at, action=Action.CALENDAR_FEED_CREATED, actor=locked.user, circle_id=locked.circle_id, target=feed
     )
     return feed, raw
 
@@ -651,7 +652,9 @@ def feed_revoke(*, member: Membership, at: datetime | None = None) -> int:
     now = at or timezone.now()
     count = CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).update(revoked_at=now)
     if count:
-        audit_record(at=at, action="calendar_feed_revoked", actor=member.user, circle_id=member.circle_id)
+        audit_record(
+            at=at, action=Action.CALENDAR_FEED_REVOKED, actor=member.user, circle_id=member.circle_id
+        )
     return count
 
 

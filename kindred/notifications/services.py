@@ -21,6 +21,7 @@ from kindred.circles.models import Circle, Membership
 from kindred.core.services import ServiceError, audit_record
 from kindred.core.tasks import enqueue_on_commit
 
+from .audit import Action
 from .kinds import MailPolicy, kind_get
 from .models import (
     MARK_READ_IDS_MAX,
@@ -140,7 +141,7 @@ def notifications_mark_read(
         marked = unread.update(read_at=at or timezone.now())
         if marked:
             audit_record(
-                action="notifications.read",
+                action=Action.READ,
                 actor=member.user,
                 circle_id=member.circle_id,
                 target=member,
@@ -159,7 +160,7 @@ def mail_preference_set(*, member: Membership, mode: str) -> MailPreference:
         pref.mode = mode
         pref.save(update_fields=["mode"])
         audit_record(
-            action="notifications.mail_preference",
+            action=Action.MAIL_PREFERENCE,
             actor=member.user,
             circle_id=member.circle_id,
             target=pref,

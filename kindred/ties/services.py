@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Membership
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 
+from .audit import Action
 from .models import DECLARABLE_KINDS, EARLIEST_SINCE_YEAR, Tie
 
 
@@ -66,7 +67,7 @@ def _confirm(tie: Tie, *, by: Membership, now: datetime) -> Tie:
     tie.status = Tie.Status.CONFIRMED
     tie.confirmed_at = now
     tie.save(update_fields=["status", "confirmed_at"])
-    audit_record(at=now, action="tie_confirmed", actor=by.user, circle_id=tie.circle_id, target=tie)
+    audit_record(at=now, action=Action.TIE_CONFIRMED, actor=by.user, circle_id=tie.circle_id, target=tie)
     return tie
 
 
@@ -107,7 +108,7 @@ def tie_declare(
             tie.created_at = at
         audit_record(
             at=at,
-            action="tie_declared",
+            action=Action.TIE_DECLARED,
             actor=declarer.user,
             circle_id=tie.circle_id,
             target=tie,
@@ -157,7 +158,7 @@ def tie_ignore(*, tie: Tie, member: Membership) -> Tie:
     if locked.status == Tie.Status.PENDING:
         locked.status = Tie.Status.IGNORED
         locked.save(update_fields=["status"])
-        audit_record(action="tie_ignored", actor=asked.user, circle_id=locked.circle_id, target=locked)
+        audit_record(action=Action.TIE_IGNORED, actor=asked.user, circle_id=locked.circle_id, target=locked)
     return locked
 
 
@@ -182,12 +183,14 @@ def tie_record_sponsor(*, sponsor: Membership, invitee: Membership, at: datetime
         tie.confirmed_at = now
         tie.save(update_fields=["status", "confirmed_at"])
     actor: User = sponsor.user
-    audit_record(at=at, action="tie_sponsor_recorded", actor=actor, circle_id=sponsor.circle_id, target=tie)
+    audit_record(
+        at=at, action=Action.TIE_SPONSOR_RECORDED, actor=actor, circle_id=sponsor.circle_id, target=tie
+    )
     return tie
 
 
 def _record_fact(
-    *, a: Membership, b: Membership, field: str, kind: str, action: str, at: datetime | None
+    *, a: Membership, b: Membership, field: str, kind: str, action: Action, at: datetime | None
 ) -> Tie:
     """Record a fact about a pair seen by the circle (met offline, did a deal): a confirmed tie of `kind`
     when the pair had none; otherwise only the first time of the fact (a pending or ignored request keeps
@@ -221,13 +224,17 @@ def _record_fact(
 @transaction.atomic
 def tie_record_met(*, a: Membership, b: Membership, at: datetime | None = None) -> Tie:
     """`a` and `b` both checked in at the same meetup: they have met offline."""
-    return _record_fact(a=a, b=b, field="met_offline_at", kind=Tie.Kind.MET, action="tie_met_recorded", at=at)
+    return _record_fact(
+        a=a, b=b, field="met_offline_at", kind=Tie.Kind.MET, action=Action.TIE_MET_RECORDED, at=at
+    )
 
 
 @transaction.atomic
 def tie_record_deal(*, a: Membership, b: Membership, at: datetime | None = None) -> Tie:
     """`a` and `b` are parties of a deal every member party confirmed: they do business together."""
-    return _record_fact(a=a, b=b, field="deal_at", kind=Tie.Kind.PARTNER, action="tie_deal_recorded", at=at)
+    return _record_fact(
+        a=a, b=b, field="deal_at", kind=Tie.Kind.PARTNER, action=Action.TIE_DEAL_RECORDED, at=at
+    )
 
 
 @transaction.atomic
@@ -255,7 +262,7 @@ def tie_record_introduced(
         tie.save(update_fields=["status", "confirmed_at"])
     audit_record(
         at=at,
-        action="tie_introduced_recorded",
+        action=Action.TIE_INTRODUCED_RECORDED,
         actor=introducer.user,
         circle_id=member.circle_id,
         target=tie,

@@ -38,6 +38,7 @@ from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceE
 from kindred.core.text import clean_line
 
 from . import split
+from .audit import Action
 from .greeting import greeting_owed, greeting_refusal, is_greeting
 from .models import (
     DEFAULT_GREETING,
@@ -290,7 +291,7 @@ def _book_payment(
     )
     audit_record(
         at=at,
-        action="wallet_topup" if sign > 0 else "wallet_withdrawal",
+        action=Action.WALLET_TOPUP if sign > 0 else Action.WALLET_WITHDRAWAL,
         actor=user,
         target=payment,
         data={"amount_fen": amount_fen, "provider": provider_name, "status": payment.status},
@@ -396,7 +397,7 @@ def _withdrawal_record(*, payment_id: int, refused: bool, at: datetime) -> Payme
     payment.save(update_fields=["status", "refund_transaction", "settled_at"])
     audit_record(
         at=at,
-        action="wallet_withdrawal_refused" if refused else "wallet_withdrawal_completed",
+        action=Action.WALLET_WITHDRAWAL_REFUSED if refused else Action.WALLET_WITHDRAWAL_COMPLETED,
         target=payment,
         data=data,
     )
@@ -475,7 +476,7 @@ def circle_settings_update(
     row.save()
     audit_record(
         at=at,
-        action="wallet_settings_updated",
+        action=Action.WALLET_SETTINGS_UPDATED,
         actor=actor.user,
         circle_id=circle.pk,
         target=row,
@@ -505,7 +506,11 @@ def greeting_waive(
         membership=membership, waived_by=actor.user, created_at=at or timezone.now()
     )
     audit_record(
-        at=at, action="greeting_waived", actor=actor.user, circle_id=membership.circle_id, target=membership
+        at=at,
+        action=Action.GREETING_WAIVED,
+        actor=actor.user,
+        circle_id=membership.circle_id,
+        target=membership,
     )
     return waiver
 
@@ -623,7 +628,7 @@ def envelope_send(
         )
     audit_record(
         at=now,
-        action="envelope_sent",
+        action=Action.ENVELOPE_SENT,
         actor=sender.user,
         circle_id=sender.circle_id,
         target=envelope,
@@ -782,7 +787,7 @@ def _claim(*, envelope: Envelope, member: Membership, wallet_id: int, now: datet
         _finish(envelope, now)
     audit_record(
         at=now,
-        action="envelope_grabbed",
+        action=Action.ENVELOPE_GRABBED,
         actor=member.user,
         circle_id=envelope.circle_id,
         target=envelope,
@@ -851,7 +856,7 @@ def envelope_expire(*, envelope: Envelope, at: datetime | None = None) -> int:
         envelope.status, envelope.finished_at, envelope.refunded_fen = Envelope.Status.EXPIRED, now, total
         audit_record(
             at=now,
-            action="envelope_expired",
+            action=Action.ENVELOPE_EXPIRED,
             circle_id=envelope.circle_id,
             target=envelope,
             data={"refunded_fen": total, "shares": len(rows)},
