@@ -214,14 +214,14 @@ async def _kindred_run(server: Server, clients: int, messages: int, rate: float,
 
             async def post(text: str) -> None:
                 began = time.monotonic()
-                response = await http.post(path, json={"text": text})
+                response = await http.post(path, json={"text": text, "confirm_off_topic": True})
                 run.post_latencies.append(time.monotonic() - began)
                 if response.status_code != 201:
                     run.post_errors += 1
 
             # Warm-up, not measured: the server's first post loads what it loads once (jieba's dictionary).
             for _ in range(3):
-                await http.post(path, json={"text": f"warm-up {label}"})
+                await http.post(path, json={"text": f"warm-up {label}", "confirm_off_topic": True})
 
             deadline_total = time.monotonic() + messages / rate + DRAIN_SECONDS + 60
             await _drive(sockets, run, rate, f"fanout {label} ", post, deadline_total)
