@@ -19,6 +19,11 @@ from django.dispatch import Signal
 #   membership: kindred.circles.models.Membership (the newcomer, with `sponsor_id` and `circle_id`)
 member_joined = Signal()
 
+# The organizer removed a member and the circle tells sponsors of removals (Circle.notify_sponsor_on_removal).
+# The reason stays out of it (it is for the sponsor only: the listener reads it from the membership).
+#   circle_id: int; membership_id: int (the removed member); sponsor_id: int (membership id)
+member_removed = Signal()
+
 # A red envelope was sent to the circle.
 #   circle_id: int; envelope_id: int; sender_id: int (membership id); total_fen: int (the total, in fen);
 #   shares: int (how many shares); mode: str ("lucky" or "equal"); greeting: str

@@ -82,10 +82,10 @@ def replay(ctx: DemoContext) -> None:
     found = selectors.invite_suggestions(owner=organizer.user, member=newest)
     if found:
         services.notify(
-            user=organizer.user,
+            member=organizer,
             circle=ctx.circle,
             kind="growth",
-            data={"count": len(found), "member": newest.card.display_name},
+            params={"count": len(found), "member": newest.card.display_name},
             at=newest.joined_at + timedelta(hours=1),
         )
     services.matches_fresh(circle=ctx.circle)

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from kindred.circles.models import CARD_TEXT_MAX_LENGTH, Circle, MemberCard, Mem
 from kindred.circles.services import membership_create
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_text
+from kindred.notifications.services import mail_send
 from kindred.ties.services import tie_record_sponsor
 
 from .audit import Action
@@ -277,39 +277,30 @@ def _issue(*, nomination: Nomination, actor: User, at: datetime | None) -> tuple
 
 
 def _mail_link(*, nomination: Nomination, invitation: Invitation, raw: str) -> None:
-    """The nominee gets their link; the nominator gets it too, to forward (the code is never shown again)."""
-    url = invitation_url(raw)
-    circle = nomination.circle
-    inviter = nomination.nominator.card.display_name
-    expires = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
-    messages: list[tuple[str, str, str]] = []
+    """The nominee gets their link (by address: they may have no account); the nominator gets it too, to
+    forward (the code is never shown again). Through the outbox, after the commit, once per invitation."""
+    params = {
+        "name": nomination.name,
+        "inviter": nomination.nominator.card.display_name,
+        "circle": nomination.circle.name,
+        "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    path = reverse("invitations:accept", kwargs={"code": raw})
     if nomination.email:
-        subject = gettext("%(inviter)s invites you to %(circle)s") % {
-            "inviter": inviter,
-            "circle": circle.name,
-        }
-        body = gettext(
-            "Hello %(name)s,\n\n%(inviter)s has invited you to join %(circle)s on Kindred.\n\n"
-            "Accept the invitation here (the link works once, until %(expires)s):\n%(url)s\n"
-        ) % {
-            "name": nomination.name,
-            "inviter": inviter,
-            "circle": circle.name,
-            "expires": expires,
-            "url": url,
-        }
-        messages.append((subject, body, nomination.email))
-    nominator_email = nomination.nominator.user.email
-    if nominator_email and not nomination.direct:
-        subject = gettext("Your nomination of %(name)s was approved") % {"name": nomination.name}
-        body = gettext(
-            "Your nomination of %(name)s to %(circle)s was approved.\n\n"
-            "Forward this invitation link to them (it works once, until %(expires)s):\n%(url)s\n"
-        ) % {"name": nomination.name, "circle": circle.name, "expires": expires, "url": url}
-        messages.append((subject, body, nominator_email))
-    for subject, body, to in messages:
-        transaction.on_commit(
-            lambda s=subject, b=body, t=to: send_mail(s, b, None, [t], fail_silently=True)  # type: ignore[misc]
+        mail_send(
+            kind="invitations.link_to_nominee",
+            key=f"invitations.link:{invitation.pk}:nominee",
+            address=nomination.email,
+            params=params,
+            url=path,
+        )
+    if not nomination.direct:
+        mail_send(
+            kind="invitations.link_to_nominator",
+            key=f"invitations.link:{invitation.pk}:nominator",
+            user=nomination.nominator.user,
+            params=params,
+            url=path,
         )
 
 

@@ -68,7 +68,7 @@ def matches(request: HttpRequest, slug: str) -> MatchListOut:
     """Your best matches (needs ↔ offers both ways, weighted by trust), each with its explanation. The
     organizer and admins also get the best unconnected pairs of the circle."""
     me = membership_for_circle(user=request.user, slug=slug)
-    state = services.matches_fresh(circle=me.circle)
+    state, updating = services.matches_current(circle=me.circle)  # never recomputes in the request
     pairs = None
     if me.can_review:
         pairs = [
@@ -93,7 +93,8 @@ def matches(request: HttpRequest, slug: str) -> MatchListOut:
             for v in selectors.matches_for(membership=me)
         ],
         organizer_pairs=pairs,
-        computed_at=state.computed_at,
+        computed_at=state.computed_at if state is not None else None,
+        updating=updating,
     )
 
 

@@ -16,6 +16,10 @@ CONTACTS_PER_IMPORT_MAX = 5000
 CONTACTS_FILE_MAX_BYTES = 2 * 1024 * 1024
 INVITE_SUGGESTIONS_LIMIT = 10
 MATCH_LIST_LIMIT = 10
+# A change to what the matches read queues one recompute this long after the first change of a burst, so
+# the changes that follow (a member editing their card field by field) are in it.
+MATCH_REFRESH_DEBOUNCE_SECONDS = 5
+MATCH_REFRESH_LOST_MINUTES = 15  # a recompute queued this long ago and never run is queued again
 
 # Weights of the trust graph's edges (kindred.matching.selectors.trust_edges).
 EDGE_WEIGHT_TIE = 1.0  # a confirmed tie the members declared
@@ -118,6 +122,8 @@ class MatchState(models.Model):
     fingerprint = models.CharField(max_length=255, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(default=0.0)
+    # Set when a recompute is queued (kindred.matching.services.matches_refresh_soon), cleared when it starts.
+    refresh_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.circle_id}: {self.fingerprint}"
@@ -179,23 +185,3 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Notification(models.Model):
-    """An in-app notice for one user (introductions, growth suggestions). The text is made at display time
-    from `kind` and `data`, in the reader's language."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=32)
-    intro = models.ForeignKey(Introduction, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.user_id}"

@@ -56,6 +56,10 @@ class MatchListOut(Schema):
     matches: list[MatchOut]
     organizer_pairs: list[PairOut] | None = Field(None, description="Organizer and admins only.")
     computed_at: datetime | None
+    updating: bool = Field(
+        False,
+        description="A recompute is under way: these are the last matches computed (none yet if empty).",
+    )
 
 
 class IntroIn(Schema):

@@ -36,7 +36,6 @@ from .models import (
     Introduction,
     MatchEntry,
     MatchState,
-    Notification,
     SuppressedPair,
 )
 
@@ -551,10 +550,6 @@ def invite_suggestions(
     return out
 
 
-def notifications_for(*, user: Any, circle: Circle, limit: int = 20) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, circle=circle).select_related("intro")[:limit])
-
-
 def introduction_timeline(*, circle_id: int) -> list[tuple]:
     """Every introduction of the circle, for the health page's funnel: (requester_id, target_id,
     connector_id, status, created_at, connector_approved_at, requester_accepted_at, target_accepted_at,
@@ -574,3 +569,35 @@ def introduction_timeline(*, circle_id: int) -> list[tuple]:
             "closed_at",
         )
     )
+
+
+def matching_of_member(*, user_id: int, member_ids: list[int]) -> dict[str, list[dict]]:
+    """For the member's own export: introductions they asked for, were the target of or connected, and the
+    contacts they imported. Two queries."""
+    return {
+        "introductions": list(
+            Introduction.objects.filter(
+                Q(requester_id__in=member_ids) | Q(target_id__in=member_ids) | Q(connector_id__in=member_ids)
+            )
+            .order_by("id")
+            .values(
+                "id",
+                "circle_id",
+                "requester_id",
+                "target_id",
+                "connector_id",
+                "proposed",
+                "note",
+                "status",
+                "created_at",
+                "closed_at",
+            )
+        ),
+        "contacts": list(
+            Contact.objects.filter(owner_id=user_id)
+            .order_by("id")
+            .values(
+                "id", "name", "email", "phone", "company", "title", "city", "note", "source", "created_at"
+            )
+        ),
+    }

@@ -19,13 +19,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -35,6 +33,7 @@ from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceE
 from kindred.core.text import clean_multiline
 from kindred.invitations.services import nomination_create
 from kindred.invitations.types import Nomination, NominationRelationship
+from kindred.notifications.services import notification_send
 from kindred.ties.selectors import tie_neighbors
 from kindred.ties.services import tie_record_introduced
 
@@ -45,12 +44,13 @@ from .models import (
     CONTACTS_PER_IMPORT_MAX,
     INTRO_NOTE_MAX_LENGTH,
     INTRO_TTL_DAYS,
+    MATCH_REFRESH_DEBOUNCE_SECONDS,
+    MATCH_REFRESH_LOST_MINUTES,
     SUPPRESS_DAYS,
     Contact,
     Introduction,
     MatchEntry,
     MatchState,
-    Notification,
     SuppressedPair,
 )
 from .selectors import intro_connectors
@@ -64,52 +64,40 @@ class Gone(ServiceError):
 
 # --- notices ---------------------------------------------------------------------------------------------
 
-NOTICE_TEXT: dict[str, Any] = {
-    "intro_to_approve": _("%(requester)s asks you to introduce them to %(target)s."),
-    "intro_to_answer": _("%(requester)s would like to meet you, introduced by %(connector)s."),
-    "intro_proposed": _("%(connector)s proposes to introduce you to %(other)s."),
-    "intro_done": _("You and %(other)s are introduced: your contact details are now shared."),
-    "growth": _("%(count)d of your contacts work in the same trades as %(member)s."),
-}
-NOTICE_SUBJECT = _("Kindred: %(text)s")
-
 
 def notify(
     *,
-    user: User,
-    circle: Circle,
+    member: Membership,
     kind: str,
-    data: dict[str, Any],
+    params: dict[str, Any],
+    circle: Circle | None = None,
+    actor: Membership | None = None,
     intro: Introduction | None = None,
+    url: str = "",
     at: datetime | None = None,
-) -> Notification:
-    """An in-app notice, and the same sentence by email after commit (in the site's language)."""
-    notice = Notification.objects.create(
-        user=user, circle=circle, kind=kind, intro=intro, data=data, created_at=at or timezone.now()
+) -> None:
+    """A notice in the member's inbox (kinds in kindred/matching/notices.py, `kind` without the "matching."
+    prefix), mailed from the outbox after commit as the kind and the member's preference say. `url` defaults
+    to the introductions page; a back-dated `at` (the demo's replay) writes the inbox only."""
+    circle = circle or member.circle
+    notification_send(
+        recipients=[member],
+        kind=f"matching.{kind}",
+        circle=circle,
+        params=params,
+        actor=actor,
+        target=intro,
+        url=url or reverse("matching:intros", kwargs={"slug": circle.slug}),
+        at=at,
     )
-    if user.email and at is None:
-        url = settings.SITE_URL + reverse("matching:intros", kwargs={"slug": circle.slug})
-
-        def send() -> None:
-            with translation.override(settings.LANGUAGE_CODE):
-                text = str(NOTICE_TEXT[kind]) % data
-                send_mail(
-                    (str(NOTICE_SUBJECT) % {"text": text})[:200],
-                    f"{text}\n\n{url}\n",
-                    None,
-                    [user.email],
-                    fail_silently=True,
-                )
-
-        transaction.on_commit(send)
-    return notice
 
 
 @transaction.atomic
-def growth_suggest_on_join(*, membership: Membership) -> list[Notification]:
+def growth_suggest_on_join(*, membership: Membership) -> int:
     """Someone joined: tell each reviewer of the circle (organizer and admins) who imported contacts how many
     of their own contacts work in the same trades as the newcomer (the organizer pulls in friends whose
-    business overlaps a newcomer's). The suggestions themselves are listed on the member's page."""
+    business overlaps a newcomer's). The suggestions themselves are listed on the member's page. Run by the
+    background worker after the join (kindred/matching/tasks.py): the number of reviewers told."""
     from .selectors import invite_suggestions
 
     reviewers = Membership.objects.select_related("user").filter(
@@ -118,19 +106,32 @@ def growth_suggest_on_join(*, membership: Membership) -> list[Notification]:
         role__in=(Membership.Role.ORGANIZER, Membership.Role.ADMIN),
         user_id__in=Contact.objects.values("owner_id"),
     )
-    notices = []
+    told = 0
     for reviewer in reviewers:
         found = invite_suggestions(owner=reviewer.user, member=membership)
         if found:
-            notices.append(
-                notify(
-                    user=reviewer.user,
-                    circle=membership.circle,
-                    kind="growth",
-                    data={"count": len(found), "member": membership.card.display_name},
-                )
+            notify(
+                member=reviewer,
+                circle=membership.circle,
+                kind="growth",
+                params={"count": len(found), "member": membership.card.display_name},
+                url=reverse(
+                    "matching:invite_suggestions",
+                    kwargs={"slug": membership.circle.slug, "member_id": membership.pk},
+                ),
             )
-    return notices
+            told += 1
+    return told
+
+
+def growth_suggest_on_join_id(*, membership_id: int) -> int:
+    """growth_suggest_on_join for the background task, which gets ids: nothing for a membership gone since."""
+    membership = (
+        Membership.objects.select_related("circle", "card")
+        .filter(pk=membership_id, status=Membership.Status.ACTIVE)
+        .first()
+    )
+    return growth_suggest_on_join(membership=membership) if membership is not None else 0
 
 
 def _name(m: Membership) -> str:
@@ -259,9 +260,25 @@ def intro_request(
     )
     names = {"requester": _name(requester), "target": _name(target), "connector": _name(connector)}
     if self_connected:
-        notify(user=target.user, circle=circle, kind="intro_to_answer", data=names, intro=intro, at=at)
+        notify(
+            member=target,
+            circle=circle,
+            kind="intro_to_answer",
+            params=names,
+            actor=requester,
+            intro=intro,
+            at=at,
+        )
     else:
-        notify(user=connector.user, circle=circle, kind="intro_to_approve", data=names, intro=intro, at=at)
+        notify(
+            member=connector,
+            circle=circle,
+            kind="intro_to_approve",
+            params=names,
+            actor=requester,
+            intro=intro,
+            at=at,
+        )
     matches_invalidate(circle=circle)
     return intro
 
@@ -311,12 +328,13 @@ def intro_propose(
     )
     for a, b in ((member, other), (other, member)):
         notify(
-            user=a.user,
+            member=a,
             circle=organizer.circle,
             kind="intro_proposed",
+            actor=organizer,
             intro=intro,
             at=at,
-            data={"connector": _name(organizer), "other": _name(b)},
+            params={"connector": _name(organizer), "other": _name(b)},
         )
     matches_invalidate(circle=organizer.circle)
     return intro
@@ -379,12 +397,13 @@ def intro_approve(*, intro: Introduction, member: Membership, at: datetime | Non
     parties = Membership.objects.select_related("card", "user").in_bulk(locked.party_ids())
     requester, target, connector = (parties[i] for i in locked.party_ids())
     notify(
-        user=target.user,
+        member=target,
         circle=requester.circle,
         kind="intro_to_answer",
+        actor=connector,
         intro=locked,
         at=at,
-        data={"requester": _name(requester), "target": _name(target), "connector": _name(connector)},
+        params={"requester": _name(requester), "target": _name(target), "connector": _name(connector)},
     )
     return locked
 
@@ -422,7 +441,7 @@ def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None
         )
         for a, b in ((requester, target), (target, requester)):
             notify(
-                user=a.user, circle=a.circle, kind="intro_done", intro=locked, at=at, data={"other": _name(b)}
+                member=a, circle=a.circle, kind="intro_done", intro=locked, at=at, params={"other": _name(b)}
             )
         matches_invalidate(circle=requester.circle)
         if at is None:  # both said yes, live: their consent makes it public to the circle
@@ -496,46 +515,108 @@ def _next_version() -> int:
 
 
 def matches_invalidate(*, circle: Circle | int) -> None:
-    """Mark the circle's matches stale: call it when something the matching reads changes outside cards
-    and ties (meetups, deals …). Cheap; the next read recomputes."""
+    """Mark the circle's matches stale and queue their recompute: call it when something the matching reads
+    changes outside cards and ties (meetups, deals …). Cheap: the recompute runs on the background worker."""
     circle_id = circle if isinstance(circle, int) else circle.pk
     MatchState.objects.update_or_create(circle_id=circle_id, defaults={"version": _next_version()})
+    matches_refresh_soon(circle=circle_id)
 
 
-@transaction.atomic
+def matches_refresh_soon(*, circle: Circle | int, delay: int = MATCH_REFRESH_DEBOUNCE_SECONDS) -> bool:
+    """Queue one recompute of the circle's matches on the background worker, `delay` seconds after the
+    commit, unless one is queued already: a burst of changes gets one recompute, which sees them all.
+    Returns whether this call queued it. A recompute queued long ago and never run is queued again."""
+    circle_id = circle if isinstance(circle, int) else circle.pk
+    now = timezone.now()
+    with transaction.atomic():
+        MatchState.objects.get_or_create(circle_id=circle_id)
+        claimed = (
+            MatchState.objects.filter(circle_id=circle_id)
+            .filter(
+                Q(refresh_queued_at__isnull=True)
+                | Q(refresh_queued_at__lt=now - timedelta(minutes=MATCH_REFRESH_LOST_MINUTES))
+            )
+            .update(refresh_queued_at=now)
+        )
+    if claimed:
+        from .tasks import matches_refresh  # the task module imports this one
+
+        def queue() -> None:
+            if delay:
+                matches_refresh.schedule(args=(circle_id,), delay=delay)
+            else:
+                matches_refresh(circle_id)
+
+        transaction.on_commit(queue, robust=True)
+    return bool(claimed)
+
+
+def matches_refresh_run(*, circle_id: int) -> bool:
+    """The queued recompute (kindred.matching.tasks.matches_refresh): changes from now on queue the next
+    one; recompute if what the matches read changed. Returns whether they were recomputed."""
+    MatchState.objects.filter(circle_id=circle_id).update(refresh_queued_at=None)
+    circle = Circle.objects.filter(pk=circle_id).first()
+    if circle is None:
+        return False
+    return matches_fresh(circle=circle)[1]
+
+
 def matches_recompute(*, circle: Circle, fingerprint: str) -> MatchState:
-    """Recompute and store every member's matches and the organizer's pairs for one circle."""
+    """Recompute and store every member's matches and the organizer's pairs for one circle. The ranking
+    runs outside any lock (seconds on a large circle); only storing it locks the circle's state row, so a
+    change queueing the next recompute meanwhile never waits for this one."""
     from .selectors import circle_ranker  # selectors read; this writes what they computed
 
-    state, _created = MatchState.objects.select_for_update().get_or_create(circle=circle)
-    if state.fingerprint == fingerprint and state.computed_at is not None:
-        return state  # another request did it while this one waited for the lock
     started = time.perf_counter()
     result = circle_ranker(circle=circle).run()
-    MatchEntry.objects.filter(circle=circle).delete()
-    rows = [
-        _entry(circle, MatchEntry.Kind.MEMBER, rank, m)
-        for matches in result.matches.values()
-        for rank, m in enumerate(matches, start=1)
-    ]
-    rows += [_entry(circle, MatchEntry.Kind.PAIR, rank, m) for rank, m in enumerate(result.pairs, start=1)]
-    MatchEntry.objects.bulk_create(rows, batch_size=500)
-    state.fingerprint = fingerprint
-    state.computed_at = timezone.now()
-    state.seconds = time.perf_counter() - started
-    state.save()
+    seconds = time.perf_counter() - started
+    with transaction.atomic():
+        state, _created = MatchState.objects.select_for_update().get_or_create(circle=circle)
+        if state.fingerprint == fingerprint and state.computed_at is not None:
+            return state  # another worker stored the same while this one computed
+        MatchEntry.objects.filter(circle=circle).delete()
+        rows = [
+            _entry(circle, MatchEntry.Kind.MEMBER, rank, m)
+            for matches in result.matches.values()
+            for rank, m in enumerate(matches, start=1)
+        ]
+        rows += [
+            _entry(circle, MatchEntry.Kind.PAIR, rank, m) for rank, m in enumerate(result.pairs, start=1)
+        ]
+        MatchEntry.objects.bulk_create(rows, batch_size=500)
+        state.fingerprint = fingerprint
+        state.computed_at = timezone.now()
+        state.seconds = seconds
+        state.save(update_fields=["fingerprint", "computed_at", "seconds"])
     return state
 
 
-def matches_fresh(*, circle: Circle) -> MatchState:
-    """Recompute the circle's matches if what they depend on changed since the last time; else nothing."""
+def matches_fresh(*, circle: Circle) -> tuple[MatchState, bool]:
+    """Recompute the circle's matches if what they depend on changed since the last time (on the background
+    worker, and in commands such as the demo; never in a request): the state, and whether it recomputed."""
     from .selectors import match_fingerprint
 
     fingerprint = match_fingerprint(circle=circle)
     state = MatchState.objects.filter(circle=circle).first()
     if state is not None and state.fingerprint == fingerprint and state.computed_at is not None:
-        return state
-    return matches_recompute(circle=circle, fingerprint=fingerprint)
+        return state, False
+    return matches_recompute(circle=circle, fingerprint=fingerprint), True
+
+
+def matches_current(*, circle: Circle) -> tuple[MatchState | None, bool]:
+    """For a page or the API: the circle's last computed matches state (None when there are none yet), and
+    whether a recompute is under way. Never recomputes: when what the matches read changed, it queues the
+    recompute (at once when there are no matches yet, else after the debounce) and answers with the last
+    ones. Five small queries."""
+    from .selectors import match_fingerprint
+
+    fingerprint = match_fingerprint(circle=circle)
+    state = MatchState.objects.filter(circle=circle).first()
+    if state is not None and state.computed_at is not None and state.fingerprint == fingerprint:
+        return state, False
+    empty = state is None or state.computed_at is None
+    matches_refresh_soon(circle=circle, delay=0 if empty else MATCH_REFRESH_DEBOUNCE_SECONDS)
+    return (None if empty else state), True
 
 
 def _entry(circle: Circle, kind: str, rank: int, m: Any) -> MatchEntry:
@@ -678,8 +759,8 @@ def contact_nominate(
     return nomination
 
 
-@transaction.atomic
-def notifications_read(*, user: User, circle: Circle) -> int:
-    return Notification.objects.filter(user=user, circle=circle, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def contacts_delete(*, owner: User) -> int:
+    """Delete every contact `owner` imported (their account is being deleted); how many went. Called by
+    the account deletion inside its transaction, which writes the audit row."""
+    deleted, _by_model = Contact.objects.filter(owner=owner).delete()
+    return deleted

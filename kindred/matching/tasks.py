@@ -1,8 +1,10 @@
-"""Matching's background work: close overdue introductions every INTRO_EXPIRY_SWEEP_SECONDS."""
+"""Matching's background work: growth suggestions after a join, the circle's matches recomputed after what
+they read changed (one recompute per circle per burst of changes), and overdue introductions closed every
+INTRO_EXPIRY_SWEEP_SECONDS."""
 
 from __future__ import annotations
 
-from kindred.core.tasks import periodic
+from kindred.core.tasks import db_task, periodic
 
 from . import services
 
@@ -14,3 +16,17 @@ INTRO_EXPIRY_SWEEP_SECONDS = 600
 def intros_expire() -> int:
     """Close every open introduction past its time: the number closed."""
     return services.intro_expire_due()
+
+
+@db_task()
+def growth_suggest(membership_id: int) -> int:
+    """Someone joined (enqueued after the join's commit): tell the reviewers whose contacts share the
+    newcomer's trades. A failure here is the worker's, never the join's."""
+    return services.growth_suggest_on_join_id(membership_id=membership_id)
+
+
+@db_task()
+def matches_refresh(circle_id: int) -> bool:
+    """Recompute the circle's matches if what they read changed (queued by services.matches_refresh_soon, a
+    few seconds after the first change of a burst): whether they were recomputed."""
+    return services.matches_refresh_run(circle_id=circle_id)

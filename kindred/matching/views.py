@@ -20,6 +20,8 @@ from kindred.circles.access import membership_or_404
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
 from kindred.core.services import NotFound, PermissionDenied, ServiceError
+from kindred.notifications import selectors as notification_selectors
+from kindred.notifications.services import notifications_mark_read
 
 from . import selectors, services
 from .forms import ContactsImportForm, IntroProposeForm, IntroRequestForm, NominateContactForm
@@ -38,7 +40,7 @@ def _form_error(form: Any) -> str:
 @require_GET
 def matches(request: HttpRequest, slug: str) -> HttpResponse:
     me = membership_or_404(request, slug)
-    state = services.matches_fresh(circle=me.circle)
+    state, updating = services.matches_current(circle=me.circle)  # never recomputes in the request
     pairs = selectors.organizer_pairs(circle=me.circle) if me.can_review else []
     return render(
         request,
@@ -48,6 +50,7 @@ def matches(request: HttpRequest, slug: str) -> HttpResponse:
             matches=selectors.matches_for(membership=me),
             pairs=pairs,
             state=state,
+            updating=updating,
             note_max=INTRO_NOTE_MAX_LENGTH,
         ),
     )
@@ -57,13 +60,15 @@ def matches(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def intros(request: HttpRequest, slug: str) -> HttpResponse:
     me = membership_or_404(request, slug)
-    notices = selectors.notifications_for(user=request.user, circle=me.circle)
+    # The unread introduction notices of the member's inbox: answered here, so shown here and read.
+    notices = notification_selectors.inbox(member=me, app="matching", unread_only=True)
     response = render(
         request,
         "matching/intros.html",
         _ctx(me, intros=selectors.intros_for(membership=me), notices=notices),
     )
-    services.notifications_read(user=request.user, circle=me.circle)  # type: ignore[arg-type]
+    if notices:
+        notifications_mark_read(member=me, ids=[n.id for n in notices])
     return response
 
 

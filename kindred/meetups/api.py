@@ -273,13 +273,13 @@ def feed_revoke(request: HttpRequest, slug: str) -> Status[None]:
 @router.get("/circles/{slug}/notices", response={200: list[NoticeOut], **ERRORS}, summary="My meetup notices")
 def notices(request: HttpRequest, slug: str) -> list[NoticeOut]:
     me = membership_for_circle(user=request.user, slug=slug)
-    return [
+    return [  # the unread meetups.* notifications of the member's inbox (/circles/{slug}/notifications)
         NoticeOut(
-            meetup_id=n.meetup_id,
-            meetup_title=n.meetup.title,
-            kind=n.kind,
+            meetup_id=n.target_id or 0,
+            meetup_title=str(n.params.get("title", "")),
+            kind=n.kind.removeprefix("meetups."),
             created_at=n.created_at,
-            read=n.read_at is not None,
+            read=n.read,
         )
         for n in selectors.meetup_lists(member=me).notices
     ]

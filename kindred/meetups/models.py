@@ -166,28 +166,6 @@ class FollowUp(models.Model):
         return f"{self.member_a_id} → {self.member_b_id}"
 
 
-class Notice(models.Model):
-    """An in-app notice about a meetup (invited, reminder, a seat opened)."""
-
-    class Kind(models.TextChoices):
-        INVITED = "invited", _("Invited")
-        REMINDER = "reminder", _("Reminder")
-        PROMOTED = "promoted", _("Off the waitlist")
-
-    member = models.ForeignKey("circles.Membership", on_delete=models.CASCADE, related_name="meetup_notices")
-    meetup = models.ForeignKey(Meetup, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["member", "read_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.meetup_id} → {self.member_id}"
-
-
 class CalendarFeed(models.Model):
     """A member's secret calendar URL. Only the SHA-256 of the token is stored; revoking ends it."""
 

@@ -13,6 +13,7 @@ from kindred.circles.models import CardTag, MemberCard, Membership
 from kindred.core.services import NotFound
 from kindred.matching.engine.text import CardText, Lexicon, Side, card_sides, overlap_words
 from kindred.matching.selectors import lexicon_for
+from kindred.notifications.selectors import InboxItem, inbox
 from kindred.ties.selectors import met_offline_partners, tie_neighbors
 
 from . import ics
@@ -28,7 +29,6 @@ from .models import (
     FollowUp,
     Invitee,
     Meetup,
-    Notice,
     Rsvp,
     Trip,
 )
@@ -61,10 +61,11 @@ def _annotated(qs: QuerySet[Meetup], member: Membership) -> QuerySet[Meetup]:
 class MeetupLists:
     upcoming: list[Meetup]
     past: list[Meetup]
-    notices: list[Notice]
+    notices: list[InboxItem]  # the unread meetups.* notifications of the member's inbox
 
 
 PAST_LIMIT = 50
+NOTICES_LIMIT = 20
 
 
 def meetup_lists(*, member: Membership, now: datetime | None = None) -> MeetupLists:
@@ -74,11 +75,7 @@ def meetup_lists(*, member: Membership, now: datetime | None = None) -> MeetupLi
     base = _annotated(visible_meetups(member), member)
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id"))
     past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:PAST_LIMIT])
-    notices = list(
-        Notice.objects.filter(member=member, read_at__isnull=True)
-        .select_related("meetup")
-        .order_by("-created_at")[:20]
-    )
+    notices = inbox(member=member, app="meetups", unread_only=True, limit=NOTICES_LIMIT)
     return MeetupLists(upcoming=upcoming, past=past, notices=notices)
 
 
@@ -331,3 +328,53 @@ def rsvp_timeline(*, circle_id: int) -> list[tuple]:
         .order_by("id")
         .values_list("member_id", "meetup_id", "meetup__starts_at", "status", "answered_at", "checked_in_at")
     )
+
+
+def attendance_export_rows(*, viewer: Membership) -> list[tuple]:
+    """Every answer to the meetups `viewer` may see, by meetup then answer, for the organizer's export:
+    (meetup id, title, city, starts_at, member id, display name, status, answered_at, checked_in_at).
+    One query."""
+    return list(
+        Rsvp.objects.filter(meetup__in=visible_meetups(viewer))
+        .order_by("meetup__starts_at", "meetup_id", "id")
+        .values_list(
+            "meetup_id",
+            "meetup__title",
+            "meetup__city",
+            "meetup__starts_at",
+            "member_id",
+            "member__card__display_name",
+            "status",
+            "answered_at",
+            "checked_in_at",
+        )
+    )
+
+
+def meetups_of_member(*, member_ids: list[int]) -> dict[str, list[dict]]:
+    """The meetups these memberships host, their answers, trips and follow-ups they wrote, for the
+    member's own export (calendar feed tokens are never shown). Four queries."""
+    return {
+        "meetups_hosted": list(
+            Meetup.objects.filter(host_id__in=member_ids)
+            .order_by("id")
+            .values(
+                "id", "circle_id", "title", "city", "venue", "description", "starts_at", "ends_at", "notes"
+            )
+        ),
+        "rsvps": list(
+            Rsvp.objects.filter(member_id__in=member_ids)
+            .order_by("id")
+            .values("meetup_id", "meetup__title", "status", "answered_at", "checked_in_at")
+        ),
+        "trips": list(
+            Trip.objects.filter(traveller_id__in=member_ids)
+            .order_by("id")
+            .values("id", "circle_id", "city", "starts_on", "ends_on", "note")
+        ),
+        "followups": list(
+            FollowUp.objects.filter(author_id__in=member_ids)
+            .order_by("id")
+            .values("meetup_id", "member_a_id", "member_b_id", "note", "created_at")
+        ),
+    }

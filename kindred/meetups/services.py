@@ -18,21 +18,19 @@ import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 from kindred.circles.models import Circle, Membership
 from kindred.core import events
 from kindred.core.services import NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline
+from kindred.notifications.services import notification_send
 from kindred.ties.services import tie_record_met
 
 from .audit import Action
@@ -55,7 +53,6 @@ from .models import (
     FollowUp,
     Invitee,
     Meetup,
-    Notice,
     Rsvp,
     Trip,
 )
@@ -76,30 +73,38 @@ def _same_circle_active(members: Iterable[Membership], circle_id: int) -> None:
             raise ServiceError(_("Everyone must be an active member of this circle."), code="not_in_circle")
 
 
-def _notify(*, members: Iterable[Membership], meetup: Meetup, kind: str, now: datetime) -> None:
-    Notice.objects.bulk_create([Notice(member=m, meetup=meetup, kind=kind, created_at=now) for m in members])
-
-
 def meetup_url(meetup: Meetup) -> str:
-    return settings.SITE_URL + reverse(
-        "meetups:detail", kwargs={"slug": meetup.circle.slug, "meetup_id": meetup.pk}
-    )
+    return settings.SITE_URL + _meetup_path(meetup)
 
 
-def _mail(*, members: Iterable[Membership], meetup: Meetup, subject: Any, body: Any) -> None:
-    """One mail per member with an address, after the commit, in the site's language."""
-    recipients = [m.user.email for m in members if m.user.email]
-    if not recipients:
+def _meetup_path(meetup: Meetup) -> str:
+    return reverse("meetups:detail", kwargs={"slug": meetup.circle.slug, "meetup_id": meetup.pk})
+
+
+def _notify(
+    *,
+    members: Iterable[Membership],
+    meetup: Meetup,
+    kind: str,
+    actor: Membership | None = None,
+    backdated: datetime | None = None,
+) -> None:
+    """A notice in each member's inbox (kinds in kindred/meetups/notices.py), mailed from the outbox after
+    commit; a back-dated one (the demo's replay) writes the inbox only."""
+    members = list(members)
+    if not members:
         return
-    with override(settings.LANGUAGE_CODE):
-        when = timezone.localtime(meetup.starts_at, ZoneInfo(meetup.timezone)).strftime("%Y-%m-%d %H:%M")
-        params = {"title": meetup.title, "when": when, "venue": meetup.venue or meetup.city}
-        text_subject = str(subject) % params
-        text_body = str(body) % params + "\n\n" + meetup_url(meetup)
-    for to in recipients:
-        transaction.on_commit(
-            lambda t=to: send_mail(text_subject, text_body, None, [t], fail_silently=True)  # type: ignore[misc]
-        )
+    when = timezone.localtime(meetup.starts_at, ZoneInfo(meetup.timezone)).strftime("%Y-%m-%d %H:%M")
+    notification_send(
+        recipients=members,
+        kind=f"meetups.{kind}",
+        circle=meetup.circle,
+        params={"title": meetup.title, "when": when, "venue": meetup.venue or meetup.city},
+        actor=actor,
+        target=meetup,
+        url=_meetup_path(meetup),
+        at=backdated,
+    )
 
 
 # --- trips -------------------------------------------------------------------------------------------
@@ -197,10 +202,6 @@ def _invitees(circle_id: int, member_ids: Iterable[int], host: Membership) -> li
     return found
 
 
-INVITED_SUBJECT = _("Invitation: %(title)s")
-INVITED_BODY = _("You are invited to %(title)s, %(when)s at %(venue)s. Say yes, maybe or no in Kindred:")
-
-
 @transaction.atomic
 def meetup_create(
     *,
@@ -254,9 +255,7 @@ def meetup_create(
     )
     Rsvp.objects.create(meetup=meetup, member=host, status=Rsvp.Status.GOING, queued_at=now, answered_at=now)
     Invitee.objects.bulk_create([Invitee(meetup=meetup, member=m, invited_at=now) for m in invitees])
-    _notify(members=invitees, meetup=meetup, kind=Notice.Kind.INVITED, now=now)
-    if at is None:
-        _mail(members=invitees, meetup=meetup, subject=INVITED_SUBJECT, body=INVITED_BODY)
+    _notify(members=invitees, meetup=meetup, kind="invited", actor=host, backdated=at)
     audit_record(
         at=at,
         action=Action.MEETUP_CREATED,
@@ -354,9 +353,7 @@ def meetup_invite(
     already = set(Invitee.objects.filter(meetup=locked).values_list("member_id", flat=True))
     fresh = [m for m in _invitees(locked.circle_id, member_ids, actor) if m.pk not in already]
     Invitee.objects.bulk_create([Invitee(meetup=locked, member=m, invited_at=now) for m in fresh])
-    _notify(members=fresh, meetup=locked, kind=Notice.Kind.INVITED, now=now)
-    if at is None:
-        _mail(members=fresh, meetup=locked, subject=INVITED_SUBJECT, body=INVITED_BODY)
+    _notify(members=fresh, meetup=locked, kind="invited", actor=actor, backdated=at)
     audit_record(
         at=at,
         action=Action.MEETUP_INVITED,
@@ -366,12 +363,6 @@ def meetup_invite(
         data={"invitees": [m.pk for m in fresh]},
     )
     return fresh
-
-
-PROMOTED_SUBJECT = _("A seat is yours: %(title)s")
-PROMOTED_BODY = _(
-    "A seat opened at %(title)s (%(when)s, %(venue)s) and you are off the waitlist: you are going."
-)
 
 
 def _promote(meetup: Meetup, now: datetime, *, backdated: bool) -> list[Rsvp]:
@@ -387,9 +378,7 @@ def _promote(meetup: Meetup, now: datetime, *, backdated: bool) -> list[Rsvp]:
         rsvp.status = Rsvp.Status.GOING
         rsvp.save(update_fields=["status"])
     members = [r.member for r in promoted]
-    _notify(members=members, meetup=meetup, kind=Notice.Kind.PROMOTED, now=now)
-    if not backdated:
-        _mail(members=members, meetup=meetup, subject=PROMOTED_SUBJECT, body=PROMOTED_BODY)
+    _notify(members=members, meetup=meetup, kind="promoted", backdated=now if backdated else None)
     for rsvp in promoted:
         audit_record(
             at=now if backdated else None,
@@ -574,9 +563,6 @@ def followup_create(
 
 # --- reminders ---------------------------------------------------------------------------------------
 
-REMINDER_SUBJECT = _("Reminder: %(title)s")
-REMINDER_BODY = _("%(title)s starts %(when)s at %(venue)s. See you there!")
-
 
 def reminders_send(*, now: datetime | None = None) -> int:
     """Remind everyone going to a meetup that starts within REMINDER_WINDOW, once (in-app and by mail).
@@ -609,8 +595,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
                 continue
             Rsvp.objects.filter(pk__in=[r.pk for r in rsvps]).update(reminded_at=now)
             members = [r.member for r in rsvps]
-            _notify(members=members, meetup=meetup, kind=Notice.Kind.REMINDER, now=now)
-            _mail(members=members, meetup=meetup, subject=REMINDER_SUBJECT, body=REMINDER_BODY)
+            _notify(members=members, meetup=meetup, kind="reminder")
             audit_record(
                 action=Action.MEETUP_REMINDED,
                 circle_id=meetup.circle_id,
@@ -619,11 +604,6 @@ def reminders_send(*, now: datetime | None = None) -> int:
             )
             sent += len(rsvps)
     return sent
-
-
-@transaction.atomic
-def notices_mark_read(*, member: Membership, at: datetime | None = None) -> int:
-    return Notice.objects.filter(member=member, read_at__isnull=True).update(read_at=at or timezone.now())
 
 
 # --- the calendar feed -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
 from kindred.core.services import NotFound, ServiceError
+from kindred.notifications.services import notifications_mark_read
 
 from . import selectors, services
 from .forms import CheckinForm, FollowUpForm, MeetupForm, NotesForm, RsvpForm, TripForm, TripInviteForm
@@ -35,7 +36,7 @@ def _form_errors(form: Any) -> str:
 
 
 def _list_page(
-    request: HttpRequest, me: Membership, *, feed_url: str = "", status: int = 200
+    request: HttpRequest, me: Membership, *, feed_url: str = "", status: int = 200, mark_read: bool = False
 ) -> HttpResponse:
     lists = selectors.meetup_lists(member=me)
     context = _context(
@@ -46,15 +47,16 @@ def _list_page(
         feed_url=feed_url,
         trip_form=TripForm(),
     )
-    return render(request, "meetups/list.html", context, status=status)
+    response = render(request, "meetups/list.html", context, status=status)
+    if mark_read and lists.notices:  # the news shown here (meetups.* of the inbox) are read
+        notifications_mark_read(member=me, ids=[n.id for n in lists.notices])
+    return response
 
 
 @circle_view
 @require_GET
 def meetup_list(request: HttpRequest, me: Membership) -> HttpResponse:
-    response = _list_page(request, me)
-    services.notices_mark_read(member=me)
-    return response
+    return _list_page(request, me, mark_read=True)
 
 
 @circle_view

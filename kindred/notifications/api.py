@@ -36,7 +36,10 @@ def notification_list(
     return InboxOut(
         unread=selectors.unread_count(member=me),
         mail=MailPreference.Mode(selectors.mail_preference(member=me)),
-        items=[NotificationOut(**vars(i)) for i in selectors.inbox(member=me, before_id=before)],
+        items=[
+            NotificationOut(**{k: v for k, v in vars(i).items() if k != "params"})
+            for i in selectors.inbox(member=me, before_id=before)
+        ],
     )
 
 

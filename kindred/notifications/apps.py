@@ -11,3 +11,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Every app declares its notification kinds in its own notices.py (kindred/notifications/kinds.py).
         autodiscover_modules("notices")
+        from kindred.core import events
+
+        from . import receivers
+
+        events.member_removed.connect(receivers.member_removed, dispatch_uid="notifications-member-removed")

@@ -63,8 +63,9 @@ class MailPreference(models.Model):
 
 
 class Outbox(models.Model):
-    """One mail to send about one notification. `key` is unique, so a notification is queued once; a row
-    moves pending → sent (or failed after OUTBOX_MAX_ATTEMPTS) under its lock, so it is sent once."""
+    """One mail to send: about one notification, to a user, or to an email address that has no account yet
+    (a nominee). `key` is unique, so each mail is queued once; a row moves pending → sent (or failed after
+    OUTBOX_MAX_ATTEMPTS) under its lock, so it is sent once."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -73,7 +74,10 @@ class Outbox(models.Model):
         FAILED = "failed", _("Failed")
 
     key = models.CharField(max_length=128, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    address = models.EmailField(blank=True)  # only when there is no user to mail
     notification = models.ForeignKey(Notification, null=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=KIND_MAX_LENGTH)
     params = models.JSONField(default=dict, blank=True)
@@ -88,6 +92,12 @@ class Outbox(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(address="")) | (Q(user__isnull=True) & ~Q(address="")),
+                name="outbox_user_or_address",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["immediate", "user", "id"], condition=Q(state="pending"), name="outbox_pending"
@@ -96,3 +106,7 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"
+
+    @property
+    def to(self) -> str:
+        return self.user.email if self.user is not None else self.address

@@ -3,8 +3,9 @@ language (the active one when called)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from kindred.circles.models import Membership
 
@@ -23,6 +24,7 @@ class InboxItem:
     target_id: int | None
     created_at: datetime
     read: bool
+    params: dict[str, Any] = field(default_factory=dict)  # as stored (names, titles at the time)
 
 
 def unread_count(*, member: Membership) -> int:
@@ -30,12 +32,22 @@ def unread_count(*, member: Membership) -> int:
 
 
 def inbox(
-    *, member: Membership, limit: int = INBOX_PAGE_SIZE, before_id: int | None = None
+    *,
+    member: Membership,
+    limit: int = INBOX_PAGE_SIZE,
+    before_id: int | None = None,
+    app: str = "",
+    unread_only: bool = False,
 ) -> list[InboxItem]:
-    """The member's newest notifications (older than `before_id` when given), rendered for the reader."""
+    """The member's newest notifications (older than `before_id` when given), rendered for the reader.
+    `app` keeps one app's kinds ("meetups": meetups.*), for a page that shows its own news."""
     rows = Notification.objects.filter(recipient=member).select_related("actor__card")
     if before_id is not None:
         rows = rows.filter(pk__lt=before_id)
+    if app:
+        rows = rows.filter(kind__startswith=f"{app}.")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
     items = []
     for n in rows[:limit]:
         actor = n.actor.card.display_name if n.actor is not None and hasattr(n.actor, "card") else ""
@@ -52,6 +64,7 @@ def inbox(
                 target_id=n.target_id,
                 created_at=n.created_at,
                 read=n.read_at is not None,
+                params=n.params,
             )
         )
     return items
@@ -60,3 +73,12 @@ def inbox(
 def mail_preference(*, member: Membership) -> str:
     mode = MailPreference.objects.filter(member=member).values_list("mode", flat=True).first()
     return mode or MailPreference.DEFAULT
+
+
+def notifications_of_member(*, member_ids: list[int]) -> list[dict]:
+    """The notifications in these memberships' inboxes, for the member's own export. One query."""
+    return list(
+        Notification.objects.filter(recipient_id__in=member_ids)
+        .order_by("id")
+        .values("id", "recipient_id", "kind", "params", "url", "created_at", "read_at")
+    )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,9 +114,49 @@ def _outbox_queue(
             )
         )
     Outbox.objects.bulk_create(mail, ignore_conflicts=True)
-    now = sorted({m.user_id for m in mail if m.immediate})
+    now = sorted({m.user_id for m in mail if m.immediate and m.user_id is not None})
     if now:
         enqueue_on_commit(mail_send_immediate, now)
+
+
+def mail_send(
+    *,
+    kind: str,
+    key: str,
+    user: User | None = None,
+    address: str = "",
+    params: dict[str, Any] | None = None,
+    url: str = "",
+) -> bool:
+    """A mail that is nobody's inbox line: to a user, or to an email address that has no account yet (a
+    nominee), through the kind's template, sent at once after the commit of the caller's transaction.
+
+    `key` names the mail (e.g. "invitations.nominee:<nomination id>"): a key queued before is not queued
+    again, so a retried request mails once. Returns whether the mail was queued now. Exactly one of `user`
+    and `address` is given; a user without an address gets nothing.
+    """
+    kind_get(kind)
+    if (user is None) == (not address):
+        raise ValueError("mail_send: exactly one of a user and an address")
+    if user is not None and not (user.is_active and user.email):
+        return False
+    try:
+        with transaction.atomic():  # a savepoint: a key already queued leaves the caller's transaction usable
+            Outbox.objects.create(
+                key=key,
+                user=user,
+                address="" if user is not None else address,
+                kind=kind,
+                params=dict(params or {}),
+                url=url,
+                immediate=True,
+            )
+    except IntegrityError:
+        return False
+    enqueue_on_commit(
+        mail_send_immediate, [user.pk] if user is not None else [], [] if user is not None else [address]
+    )
+    return True
 
 
 def notifications_mark_read(

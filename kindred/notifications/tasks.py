@@ -9,9 +9,10 @@ from .models import DIGEST_HOUR, OUTBOX_SWEEP_SECONDS
 
 
 @db_task()
-def mail_send_immediate(user_ids: list[int]) -> int:
-    """Enqueued by notification_send after its commit: mail these recipients' immediate notifications."""
-    return outbox.outbox_send(user_ids=user_ids)
+def mail_send_immediate(user_ids: list[int], addresses: list[str] | None = None) -> int:
+    """Enqueued after the commit of what queued the mail: mail these recipients' immediate rows (users, and
+    addresses that have no account)."""
+    return outbox.outbox_send(user_ids=user_ids, addresses=addresses or [])
 
 
 @periodic(every=OUTBOX_SWEEP_SECONDS, name="notifications-retry")

@@ -297,8 +297,11 @@ def _book_payment(
         data={"amount_fen": amount_fen, "provider": provider_name, "status": payment.status},
     )
     if sign < 0:
-        # Outside this transaction, once it has committed; a failure is logged and the sweep retries.
-        transaction.on_commit(partial(withdrawal_settle, payment_id=payment.pk), robust=True)
+        # On the background worker, once this transaction has committed: the provider is never asked inside
+        # a request. A failure to queue is logged (robust) and the sweep settles it.
+        from .tasks import withdrawal_settle_one  # the task module imports this one
+
+        transaction.on_commit(partial(withdrawal_settle_one, payment.pk), robust=True)
     return payment
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from kindred.circles.models import Membership
 from kindred.matching import services
-from kindred.matching.models import Notification
+from kindred.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def test_a_newcomer_in_short_video_brings_a_growth_notice(
     services.contacts_import(owner=origin.user, filename="mine.vcf", data=VCARD.encode())
     with django_capture_on_commit_callbacks(execute=True):
         make_member(display_name="新人", offers="做短视频发行，覆盖抖音快手")
-    notice = Notification.objects.filter(user=origin.user, kind="growth").latest("id")
-    assert notice.data == {"count": 1, "member": "新人"}
+    notice = Notification.objects.filter(recipient=origin, kind="matching.growth").latest("id")
+    assert notice.params == {"count": 1, "member": "新人"}
 
 
 def test_nobody_without_contacts_is_notified(
@@ -39,7 +39,7 @@ def test_nobody_without_contacts_is_notified(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         make_member(display_name="新人", offers="做短视频发行")
-    assert not Notification.objects.filter(kind="growth").exists()
+    assert not Notification.objects.filter(kind="matching.growth").exists()
 
 
 def test_a_back_dated_replay_sends_no_event(
@@ -58,5 +58,6 @@ def test_a_back_dated_replay_sends_no_event(
             joined_at=timezone.now(),
             card_fields={"display_name": "回放", "offers": "做短视频发行"},
         )
-    assert callbacks == []
-    assert not Notification.objects.filter(kind="growth").exists()
+    # Only the matches' recompute is queued (the card changed); no joining event, no growth suggestions.
+    assert {c.__module__ for c in callbacks} <= {"kindred.matching.apps", "kindred.matching.services"}
+    assert not Notification.objects.filter(kind="matching.growth").exists()

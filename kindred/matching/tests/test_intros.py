@@ -13,8 +13,9 @@ from django.utils import timezone
 from kindred.core.models import AuditEvent
 from kindred.core.services import Conflict, PermissionDenied
 from kindred.matching import selectors, services
-from kindred.matching.models import Introduction, MatchEntry, Notification, SuppressedPair
+from kindred.matching.models import Introduction, MatchEntry, SuppressedPair
 from kindred.matching.services import Gone
+from kindred.notifications.models import Notification
 from kindred.ties.models import Tie
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_request_approve_accept_makes_an_introduced_tie_and_shares_contacts(trio
     seen_by_b = selectors.intro_get_for_member(membership=b, intro_id=intro.pk).contacts[str(a.pk)]
     assert seen_by_b == {"email": "a@example.com"}  # the "nobody" WeChat stays hidden
     assert selectors.intro_get_for_member(membership=c, intro_id=intro.pk).contacts == {}
-    assert Notification.objects.filter(user=a.user, kind="intro_done").exists()
+    assert Notification.objects.filter(recipient=a, kind="matching.intro_done", target_id=intro.pk).exists()
     with pytest.raises(Conflict):
         services.intro_request(requester=a, target=b)
 
@@ -129,29 +130,48 @@ def test_api_only_the_three_people_see_an_intro(trio: dict[str, Any], make_membe
 
 
 def test_matches_api_and_page_explain_and_keep_query_counts(
-    trio: dict[str, Any], make_member: Any, django_assert_max_num_queries: Any, client: Client
+    trio: dict[str, Any],
+    make_member: Any,
+    django_assert_max_num_queries: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     a = trio["a"]
+    client.force_login(a.user)
+    # The first load computes nothing in the request: it says so and queues the recompute after it.
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = client.get("/c/xinwenyu/matches/")
+    assert first.status_code == 200 and 'id="matches-updating"' in first.content.decode()
+    assert not MatchEntry.objects.exists() and len(queued) == 1
+    queued[0]()  # the background worker (immediate in tests)
+    assert MatchEntry.objects.filter(member=a).exists()
     res = _api(a.user).get("/api/v1/circles/xinwenyu/matches")
     assert res.status_code == 200
     body = res.json()
+    assert body["updating"] is False
     first = body["matches"][0]
     assert first["member"]["display_name"] == "宋知行"
     assert {"need": "小程序", "offer": "小程序"} in first["explanation"]["they_offer"]
     assert [p["display_name"] for p in first["explanation"]["trust_path"]] == ["沈砚秋", "连接人", "宋知行"]
     assert body["organizer_pairs"] is None
-    client.force_login(a.user)
     page = client.get("/c/xinwenyu/matches/")
     assert page.status_code == 200 and "宋知行" in page.content.decode()
+    assert 'id="matches-updating"' not in page.content.decode()
     with django_assert_max_num_queries(14):  # fresh cache: fingerprint + two reads, whatever the size
         assert client.get("/c/xinwenyu/matches/").status_code == 200
     for i in range(25):
         make_member(f"extra{i}", display_name=f"成员{i}", offers="小程序开发", needs="技术团队")
-    client.get("/c/xinwenyu/matches/")  # recomputed once after the change
+    # Stale: the last matches are shown with the note, whatever the size, and nothing is recomputed (one
+    # more query marks the recompute queued).
+    with django_assert_max_num_queries(15):
+        stale = client.get("/c/xinwenyu/matches/")
+    assert "宋知行" in stale.content.decode() and 'id="matches-updating"' in stale.content.decode()
+    assert _api(a.user).get("/api/v1/circles/xinwenyu/matches").json()["updating"] is True
+    services.matches_refresh_run(circle_id=a.circle_id)  # the queued recompute
     with django_assert_max_num_queries(14):
         assert client.get("/c/xinwenyu/matches/").status_code == 200
     org = _api(a.circle.created_by).get("/api/v1/circles/xinwenyu/matches").json()
-    assert org["organizer_pairs"]
+    assert org["organizer_pairs"] and org["updating"] is False
 
 
 def test_the_connector_is_mailed_after_commit(

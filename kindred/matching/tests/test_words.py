@@ -11,6 +11,7 @@ from django.utils import translation
 
 from kindred.circles.models import Membership
 from kindred.circles.services import card_update
+from kindred.matching import services
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,7 @@ def test_same_trade_is_named_in_the_readers_language(make_member: Callable[..., 
     b = make_member("fb", display_name="乙", offers="制片", needs="好剧本")
     for m in (a, b):
         card_update(membership=m, fields={}, industry_codes=["film-tv"])
+    services.matches_fresh(circle=a.circle)  # the background worker's recompute
     client = Client()
     client.force_login(a.user)
     zh = client.get("/c/xinwenyu/matches/").content.decode()

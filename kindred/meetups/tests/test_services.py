@@ -15,7 +15,8 @@ from kindred.circles.services import membership_remove
 from kindred.core.models import AuditEvent
 from kindred.core.services import NotFound, PermissionDenied, ServiceError
 from kindred.meetups import selectors, services
-from kindred.meetups.models import CalendarFeed, Meetup, Notice, Rsvp, Trip
+from kindred.meetups.models import CalendarFeed, Meetup, Rsvp, Trip
+from kindred.notifications.models import Notification
 from kindred.ties.models import Tie
 from kindred.ties.services import tie_declare
 
@@ -73,7 +74,7 @@ def test_invitation_only_is_invisible_to_the_uninvited(
     with pytest.raises(NotFound):
         services.rsvp_set(meetup=m, member=bob, answer="yes")
     assert [x.pk for x in selectors.meetup_lists(member=bob).upcoming] == []
-    assert Notice.objects.filter(member=alice, kind=Notice.Kind.INVITED).count() == 1
+    assert Notification.objects.filter(recipient=alice, kind="meetups.invited").count() == 1
     assert len(mail.outbox) == 0  # sent after the commit (the test's transaction never commits)
 
 
@@ -90,7 +91,7 @@ def test_waitlist_promotes_in_order_when_a_seat_frees(
     statuses = dict(Rsvp.objects.filter(meetup=m).values_list("member_id", "status"))
     assert statuses[bob.pk] == Rsvp.Status.GOING
     assert statuses[carol.pk] == Rsvp.Status.WAITLISTED
-    assert Notice.objects.filter(member=bob, kind=Notice.Kind.PROMOTED).count() == 1
+    assert Notification.objects.filter(recipient=bob, kind="meetups.promoted").count() == 1
     # More seats promote the rest.
     services.meetup_capacity_set(meetup=m, actor=m.host, capacity=5)
     assert Rsvp.objects.get(meetup=m, member=carol).status == Rsvp.Status.GOING
@@ -175,7 +176,7 @@ def test_reminders_are_sent_once(
         assert services.reminders_send(now=soon) == 2  # the host and alice
     assert services.reminders_send(now=soon) == 0
     assert services.reminders_send(now=soon + timedelta(hours=1)) == 0
-    assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 2
+    assert Notification.objects.filter(kind="meetups.reminder").count() == 2
     assert sorted(x.to[0] for x in mail.outbox) == ["alice@example.com", "organizer@example.com"]
     assert "上海饭局" in mail.outbox[0].subject
 
