@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core import events
 from kindred.core.services import Conflict, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline, clean_text
 
@@ -324,8 +326,6 @@ def membership_remove(
 ) -> Membership:
     """The organizer removes a member with a reason (kept in the audit log); the sponsor is told by email
     when the circle says so. The membership row and its place in the invite tree are kept."""
-    from django.core.mail import send_mail  # local: mail is a side effect of this one service
-
     if not actor.is_organizer or actor.circle_id != membership.circle_id:
         raise PermissionDenied(_("Only the organizer may remove members."))
     reason = clean_multiline(reason, label=_("Reason"), max_length=CARD_TEXT_MAX_LENGTH)
@@ -353,21 +353,17 @@ def membership_remove(
         target=locked,
         data={"reason": reason, "sponsor": locked.sponsor_id},
     )
-    sponsor = locked.sponsor
-    if locked.circle.notify_sponsor_on_removal and sponsor is not None and sponsor.user.email:
-        subject = _("%(name)s has left %(circle)s") % {
-            "name": locked.card.display_name,
-            "circle": locked.circle.name,
-        }
-        body = _(
-            "%(name)s, whom you invited, was removed from %(circle)s by the organizer.\n\nReason: %(reason)s"
-        ) % {
-            "name": locked.card.display_name,
-            "circle": locked.circle.name,
-            "reason": reason,
-        }
-        to = sponsor.user.email
-        transaction.on_commit(lambda: send_mail(str(subject), str(body), None, [to], fail_silently=True))
+    if at is None and locked.circle.notify_sponsor_on_removal and locked.sponsor_id is not None:
+        # The sponsor is told in their inbox and by mail (kindred.notifications listens), after the commit.
+        transaction.on_commit(
+            partial(
+                events.member_removed.send,
+                sender=Membership,
+                circle_id=locked.circle_id,
+                membership_id=locked.pk,
+                sponsor_id=locked.sponsor_id,
+            )
+        )
     return locked
 
 
