@@ -46,7 +46,9 @@ async def _handshake(world: World, headers: list[tuple[bytes, bytes]]) -> dict[s
     answer = await socket.receive_output(TIMEOUT)
     outcome: dict[str, Any] = {"accepted": answer["type"] == "websocket.accept", "frames": []}
     author = world.members["member"]
-    posted = await database_sync_to_async(message_post)(author=author, text="矩阵测试", kind="chat")
+    posted = await database_sync_to_async(message_post)(
+        author=author, text="矩阵测试", kind="chat", confirm_off_topic=True
+    )
     outcome["posted"] = posted.message.pk
     if outcome["accepted"]:
         frame = await socket.receive_output(TIMEOUT)
