@@ -59,8 +59,11 @@ PAGES: dict[str, Any] = {
 
 
 def setup(world: Any) -> dict[str, Any]:
-    ask = message_post(author=world.members["member"], text="谁能帮我做PPT？", kind="ask").message
-    hidden = message_post(author=world.sponsor, text=HIDDEN_TEXT).message
+    # The matrix is about who may do what, not about the topicality guard: both posts are confirmed.
+    ask = message_post(
+        author=world.members["member"], text="谁能帮我做PPT？", kind="ask", confirm_off_topic=True
+    ).message
+    hidden = message_post(author=world.sponsor, text=HIDDEN_TEXT, confirm_off_topic=True).message
     message_hide(message_id=hidden.pk, moderator=world.members["organizer"], reason=HIDDEN_REASON)
     world.secrets[HIDDEN_TEXT] = REVIEWERS
     world.secrets[HIDDEN_REASON] = REVIEWERS
