@@ -39,9 +39,10 @@ class DemoContext:
 
 
 def _chapters() -> list[Callable[[DemoContext], None]]:
-    from . import matching, meetups, wallet
+    from . import conversation, matching, meetups, wallet
 
-    return [wallet.replay, meetups.replay, matching.replay]
+    # The conversation last: its stream carries the other chapters' envelopes, dinners, deals and intros.
+    return [wallet.replay, meetups.replay, matching.replay, conversation.replay]
 
 
 def replay_chapters(ctx: DemoContext) -> None:
