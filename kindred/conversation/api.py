@@ -21,9 +21,9 @@ from .schemas import (
     MessageIn,
     MessageOut,
     MessagePageOut,
+    MessagePageQuery,
     OffTopicOut,
     OpenAsksOut,
-    PageQuery,
     ReadIn,
     ReadOut,
     SearchOut,
@@ -40,7 +40,7 @@ MessageId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.get(
     "/circles/{slug}/messages", response={200: MessagePageOut, **ERRORS}, summary="The circle's messages"
 )
-def message_list(request: HttpRequest, slug: str, query: Query[PageQuery]) -> dict[str, Any]:
+def message_list(request: HttpRequest, slug: str, query: Query[MessagePageQuery]) -> dict[str, Any]:
     """Oldest first: `after=ID` gives the first `limit` messages after ID (to catch up), `before=ID` the last
     ones before ID (to scroll back), neither the latest. Deleted and hidden messages keep their place as
     tombstones (no text)."""

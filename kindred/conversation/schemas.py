@@ -26,13 +26,13 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 MessageText = Annotated[str, Field(max_length=MESSAGE_MAX_LENGTH), FreeText]
 
 
-class StrictIn(Schema):
+class ConversationIn(Schema):
     """A request body: unknown fields are refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class MessageIn(StrictIn):
+class MessageIn(ConversationIn):
     text: MessageText
     kind: Literal["chat", "ask"] = "chat"
     reply_to: Id | None = None
@@ -57,7 +57,7 @@ class OffTopicOut(Schema):
     score: float = Field(..., description="The model's probability of that label (0..1).")
 
 
-class SlowModeIn(StrictIn):
+class SlowModeIn(ConversationIn):
     slow_mode_seconds: int = Field(
         ..., ge=0, le=SLOW_MODE_MAX_SECONDS, description="Seconds between a member's posts; 0 turns it off."
     )
@@ -69,15 +69,15 @@ class SlowModeOut(Schema):
     )
 
 
-class MessageEditIn(StrictIn):
+class MessageEditIn(ConversationIn):
     text: MessageText
 
 
-class HideIn(StrictIn):
+class HideIn(ConversationIn):
     reason: Annotated[str, Field(min_length=1, max_length=HIDE_REASON_MAX_LENGTH), OneLine]
 
 
-class CaughtIn(StrictIn):
+class CaughtIn(ConversationIn):
     """Who caught the ask: a member (`member_id`) or the author of a reply to it (`reply_id`)."""
 
     member_id: Id | None = None
@@ -90,11 +90,11 @@ class CaughtIn(StrictIn):
         return self
 
 
-class ReadIn(StrictIn):
+class ReadIn(ConversationIn):
     last_read_id: Id
 
 
-class PageQuery(Schema):
+class MessagePageQuery(Schema):
     after: int | None = Field(None, ge=0, le=MAX_ID)
     before: int | None = Field(None, ge=1, le=MAX_ID)
     limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
@@ -104,14 +104,14 @@ class SearchQuery(Schema):
     q: Annotated[str, Field(max_length=SEARCH_QUERY_MAX_LENGTH), OneLine] = ""
 
 
-class PersonOut(Schema):
+class MessageAuthorOut(Schema):
     member_id: int
     display_name: str
 
 
 class ReplyOut(Schema):
     id: int
-    author: PersonOut | None
+    author: MessageAuthorOut | None
     quote: str = Field(..., description="The start of the parent's text; empty when it was removed.")
     removed: bool
 
@@ -130,14 +130,14 @@ class MessageOut(Schema):
     prev_id: int | None = Field(..., description="The previous message of the same circle (None: the first).")
     kind: str = Field(..., description="chat, ask, or an event kind: " + ", ".join(EVENT_KINDS))
     text: str = Field(..., description="Empty for a deleted or hidden message (a tombstone).")
-    author: PersonOut | None
+    author: MessageAuthorOut | None
     reply_to: ReplyOut | None
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
     hidden: bool
     hidden_reason: str | None = Field(..., description="Only for the organizer and admins.")
-    mentions: list[PersonOut]
+    mentions: list[MessageAuthorOut]
     ask: AskOut | None
     payload: dict[str, Any] | None = Field(..., description="An event card's content.")
 
