@@ -34,6 +34,9 @@ class PostForm(forms.Form):
         required=False,
     )
     reply_to = _id_field(required=False, widget=forms.HiddenInput)
+    # Shown after the circle's topic guard held the message back (409): the poster may post it anyway.
+    confirm_off_topic = forms.BooleanField(label=_("Post it anyway"), required=False)
+    off_topic = False
     # One id per rendered form: the same form posted twice (a double click, a retry) is one message.
     client_id = LineField(max_length=CLIENT_ID_MAX_LENGTH, required=False, widget=forms.HiddenInput)
 

@@ -280,19 +280,22 @@ def post(request: HttpRequest, me: Membership) -> HttpResponse:
                 kind=Kind.ASK if data["is_ask"] else Kind.CHAT,
                 reply_to_id=data["reply_to"],
                 client_id=data["client_id"] or None,
+                confirm_off_topic=data["confirm_off_topic"],
             )
         except NotFound:
             raise
         except ServiceError as exc:
             form.add_error("text", str(exc.message))
             status = exc.status_code
+            form.off_topic = exc.code == "off_topic"
         else:
             if request.headers.get("Accept", "").startswith("application/json"):
                 return JsonResponse({"id": posted.message.pk}, status=201 if posted.created else 200)
             return redirect(_home_url(me, posted.message.pk))
     if request.headers.get("Accept", "").startswith("application/json"):
         errors = [str(e) for errs in form.errors.values() for e in errs]
-        return JsonResponse({"errors": errors}, status=status)
+        code = "off_topic" if form.off_topic else "invalid"
+        return JsonResponse({"errors": errors, "code": code}, status=status)
     return _home(request, me, form, status=status)
 
 

@@ -76,7 +76,7 @@
     if (this.composer) {
       this.composer.addEventListener("submit", function (event) {
         event.preventDefault();
-        self.post();
+        self.post(false);
       });
       var cancel = this.composer.querySelector('[data-action="cancel-reply"]');
       if (cancel) {
@@ -237,7 +237,7 @@
     list.hidden = errors.length === 0;
   };
 
-  Page.prototype.post = function () {
+  Page.prototype.post = function (confirmed) {
     var self = this;
     var form = this.composer;
     var textarea = form.querySelector("textarea");
@@ -247,12 +247,16 @@
       return;
     }
     button.disabled = true;
+    var data = new FormData(form);
+    if (confirmed) {
+      data.set("confirm_off_topic", "on");
+    }
     window
       .fetch(form.action, {
         method: "POST",
         credentials: "same-origin",
         headers: { Accept: "application/json" },
-        body: new FormData(form),
+        body: data,
       })
       .then(function (response) {
         return response.json().then(function (body) {
@@ -261,8 +265,16 @@
       })
       .then(function (result) {
         button.disabled = false;
+        var errors = (result.body && result.body.errors) || [];
+        if (!result.ok && result.body && result.body.code === "off_topic" && !confirmed) {
+          // The circle's topic guard held it back: the poster alone is asked, and may post it anyway.
+          if (window.confirm(errors.join(" "))) {
+            self.post(true);
+          }
+          return;
+        }
         if (!result.ok) {
-          self.showErrors((result.body && result.body.errors) || []);
+          self.showErrors(errors);
           return;
         }
         self.showErrors([]);
@@ -299,7 +311,7 @@
 
   Page.prototype.markRead = function () {
     var self = this;
-    if (document.visibilityState === "hidden") {
+    if (document.visibilityState === "hidden" || navigator.onLine === false) {
       return;
     }
     var last = parseInt(this.stream.getAttribute("data-last-id") || "0", 10) || 0;

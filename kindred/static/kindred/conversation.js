@@ -156,8 +156,8 @@
 
   Conversation.prototype.scheduleReconnect = function () {
     var self = this;
-    if (this.stopped) {
-      return;
+    if (this.stopped || navigator.onLine === false) {
+      return; // offline: the "online" event reconnects
     }
     var delay = this.backoff * (0.75 + Math.random() * 0.5);
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
@@ -187,7 +187,8 @@
     }
     this.polling = true;
     var tick = function () {
-      self.poll(0).then(function () {
+      var due = navigator.onLine === false ? Promise.resolve(null) : self.poll(0); // offline: wait
+      due.then(function () {
         if (self.polling) {
           self.pollTimer = setTimeout(tick, POLL_MS);
         }
