@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound
+from kindred.core.tokens import token_hash
 
 from .models import TOKEN_PREFIX, ApiToken
 
 MAX_ID = 2**63 - 1  # a database bigint: a larger id is simply not found (never a 500)
-
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def token_get_active(*, raw: str) -> ApiToken | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import Conflict, NotFound, ServiceError, audit_record
 from kindred.core.text import clean_line
+from kindred.core.tokens import new_token
 
 from .audit import Action
 from .models import MAX_ACTIVE_TOKENS, TOKEN_NAME_MAX_LENGTH, TOKEN_PREFIX, TOKEN_PREFIX_LENGTH, ApiToken
@@ -37,7 +36,7 @@ def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         raise Conflict(
             _("You already have %(n)d active tokens; revoke one first.") % {"n": MAX_ACTIVE_TOKENS}
         )
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_RANDOM_BYTES)
+    raw = TOKEN_PREFIX + new_token(TOKEN_RANDOM_BYTES)
     token = ApiToken.objects.create(
         user=user, name=cleaned, prefix=raw[:TOKEN_PREFIX_LENGTH], token_hash=token_hash(raw)
     )

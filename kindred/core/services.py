@@ -42,6 +42,12 @@ class Conflict(ServiceError):
     status_code = 409
 
 
+class Gone(ServiceError):
+    """The thing existed but can no longer be used (expired, revoked, used up)."""
+
+    status_code = 410
+
+
 def audit_record(
     *,
     action: StrEnum,

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.money import FEN_PER_YUAN, to_fen
 from kindred.core.text import LineField, TextField
 
 from .models import (
@@ -16,8 +17,6 @@ from .models import (
     TITLE_MAX_LENGTH,
     Deal,
 )
-
-FEN_PER_YUAN = 100
 
 
 class DealForm(forms.Form):
@@ -68,7 +67,7 @@ class DealForm(forms.Form):
 
     def amount_fen(self) -> int | None:
         value = self.cleaned_data.get("amount_yuan")
-        return None if value is None else int(value * FEN_PER_YUAN)
+        return None if value is None else to_fen(value)
 
 
 class StageForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
+from kindred.core.money import fen_to_yuan
 from kindred.core.services import NotFound
 from kindred.meetups.selectors import active_membership
 
@@ -36,7 +37,7 @@ class DealView:
     @property
     def amount_yuan(self) -> str:
         fen = self.amount_fen
-        return "" if fen is None else f"{fen // 100:,}.{fen % 100:02d}"
+        return "" if fen is None else fen_to_yuan(fen)
 
     @property
     def my_party(self) -> DealParty | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
@@ -10,16 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, Membership
 from kindred.core.services import NotFound
+from kindred.core.tokens import token_hash as code_hash
 
 from .models import CODE_MAX_LENGTH, Invitation, Nomination
 from .tree import TreeNode, build_tree
 
 RECENT_INVITATIONS_SHOWN = 50
 MAX_ID = 2**63  # ids above a signed 64-bit integer cannot exist (and would overflow the database driver)
-
-
-def code_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def invitation_for_code(code: str) -> Invitation:

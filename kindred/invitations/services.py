@@ -7,7 +7,6 @@ the old invitation is revoked and a new one made for the same nomination.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CARD_TEXT_MAX_LENGTH, Circle, MemberCard, Membership
 from kindred.circles.services import membership_create
-from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.services import Conflict, Gone, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_text
+from kindred.core.tokens import new_token
 from kindred.notifications.services import mail_send
 from kindred.ties.services import tie_record_sponsor
 
@@ -49,12 +49,6 @@ USERNAME_MAX_LENGTH = 150
 SINGLE_LINE_MAX_LENGTH = 128
 EMAIL_MAX_LENGTH = 254
 DIRECT_CLOSENESS = 3  # an organizer's direct invitation records no closeness of its own: the middle
-
-
-class Gone(ServiceError):
-    """The invitation existed but can no longer be used (expired or revoked)."""
-
-    status_code = 410
 
 
 def invitation_url(code: str) -> str:
@@ -252,7 +246,7 @@ def _lock_pending(nomination: Nomination) -> Nomination:
 def _issue(*, nomination: Nomination, actor: User, at: datetime | None) -> tuple[Invitation, str]:
     """A new invitation for an approved nomination; mails the link on commit."""
     now = at or timezone.now()
-    raw = secrets.token_urlsafe(CODE_BYTES)
+    raw = new_token(CODE_BYTES)
     invitation = Invitation.objects.create(
         nomination=nomination,
         circle=nomination.circle,

@@ -29,7 +29,7 @@ from django.utils.translation import pgettext_lazy
 
 from kindred.circles.models import Circle, Membership
 from kindred.core import events
-from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.services import Conflict, Gone, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_multiline
 from kindred.invitations.services import nomination_create
 from kindred.invitations.types import Nomination, NominationRelationship
@@ -54,13 +54,6 @@ from .models import (
     SuppressedPair,
 )
 from .selectors import intro_connectors
-
-
-class Gone(ServiceError):
-    """The introduction existed but can no longer be answered (expired)."""
-
-    status_code = 410
-
 
 # --- notices ---------------------------------------------------------------------------------------------
 

@@ -13,8 +13,6 @@ between each pair of members checked in (kindred.ties.services.tie_record_met).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -30,6 +28,8 @@ from kindred.circles.models import Circle, Membership
 from kindred.core import events
 from kindred.core.services import NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line, clean_multiline
+from kindred.core.tokens import new_token
+from kindred.core.tokens import token_hash as feed_token_hash
 from kindred.notifications.services import notification_send
 from kindred.ties.services import tie_record_met
 
@@ -61,10 +61,6 @@ ANSWERS = ("yes", "no", "maybe")
 # A dinner made from a trip: the first evening of the trip, unless the traveller says otherwise.
 TRIP_DINNER_START = time(19, 0)
 TRIP_DINNER_HOURS = 2.5
-
-
-def feed_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _same_circle_active(members: Iterable[Membership], circle_id: int) -> None:
@@ -618,7 +614,7 @@ def feed_create(*, member: Membership, at: datetime | None = None) -> tuple[Cale
         raise PermissionDenied(_("You are no longer a member of this circle."), code="actor_removed")
     now = at or timezone.now()
     CalendarFeed.objects.filter(member=locked, revoked_at__isnull=True).update(revoked_at=now)
-    raw = secrets.token_urlsafe(FEED_TOKEN_BYTES)
+    raw = new_token(FEED_TOKEN_BYTES)
     feed = CalendarFeed.objects.create(member=locked, token_hash=feed_token_hash(raw), created_at=now)
     audit_record(
         at=at, action=Action.CALENDAR_FEED_CREATED, actor=locked.user, circle_id=locked.circle_id, target=feed

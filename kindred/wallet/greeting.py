@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kindred.circles.models import Membership
+from kindred.core.money import fen_to_yuan
 from kindred.core.services import PermissionDenied
 
 from .models import GREETING_SUGGESTION_DAYS, CircleWalletSettings, Envelope, GreetingRule, GreetingWaiver
-from .money import fen_to_yuan
 
 # `{member}`: the membership id (a parameter, a column, or the function's argument).
 OWES_GREETING_SQL = (

@@ -18,7 +18,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 # --- Limits (defaults; each can be overridden by a Django setting of the same name) -----------------
-FEN_PER_YUAN = 100
+from kindred.core.money import FEN_PER_YUAN
+
 ENVELOPE_MAX_TOTAL_FEN = 20_000 * FEN_PER_YUAN  # 20,000 yuan
 ENVELOPE_MAX_SHARES = 100  # and never more than the circle's active members
 ENVELOPE_MAX_SHARE_FEN = 200 * FEN_PER_YUAN  # no share above 200 yuan

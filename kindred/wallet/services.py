@@ -34,7 +34,8 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Circle, Membership
 from kindred.circles.selectors import circle_member_count
 from kindred.core import events
-from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
+from kindred.core.money import fen_to_yuan
+from kindred.core.services import Conflict, Gone, NotFound, PermissionDenied, ServiceError, audit_record
 from kindred.core.text import clean_line
 
 from . import split
@@ -56,15 +57,10 @@ from .models import (
     Share,
     limit,
 )
-from .money import fen_to_yuan
 from .providers import PaymentProvider, ProviderRefused, ProviderUnavailable, get_provider
 from .selectors import rules_for
 
 log = logging.getLogger(__name__)
-
-
-class Gone(ServiceError):
-    status_code = 410
 
 
 class InsufficientFunds(ServiceError):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
+from kindred.core.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -26,7 +27,6 @@ from .api import fresh
 from .forms import EnvelopeForm, TopupForm, WalletSettingsForm, WithdrawForm
 from .greeting import greeting_status
 from .models import Envelope, Payment
-from .money import fen_to_yuan, to_fen, yuan_decimal
 
 
 def _user(request: HttpRequest) -> User:

@@ -14,11 +14,11 @@ from django.utils import translation
 
 from kindred.circles.models import Membership
 from kindred.core.models import AuditEvent
+from kindred.core.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.core.services import ServiceError
+from kindred.core.templatetags.money import yuan
 from kindred.wallet.models import Envelope, LedgerTransaction, Payment
-from kindred.wallet.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.wallet.services import envelope_send, withdrawal_create
-from kindred.wallet.templatetags.wallet_tags import yuan
 
 pytestmark = pytest.mark.django_db
 CONTROL = ["a\x00b", "\x07bell", "x\x1by", "\x7f", "next\x85line"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kindred.wallet.money import fen_to_yuan
+from kindred.core.money import fen_to_yuan
 from kindred.wallet.services import envelopes_expire_due
 
 
