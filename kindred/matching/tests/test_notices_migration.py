@@ -15,7 +15,8 @@ from kindred.notifications import selectors
 from kindred.notifications.models import Notification
 from kindred.notifications.tests.migrating import migrate_latest, migrate_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here (kindred/conftest.py): the flush keeps the content types.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("matching", "0001_introductions_matches_contacts")]
 

@@ -14,7 +14,8 @@ from kindred.meetups.models import Meetup
 from kindred.notifications.models import Notification
 from kindred.notifications.tests.migrating import migrate_latest, migrate_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here (kindred/conftest.py): the flush keeps the content types.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("meetups", "0001_initial")]
 
