@@ -72,9 +72,11 @@ def enqueue_on_commit(task: TaskWrapper, /, *args: Any, **kwargs: Any) -> None:
     """Queue `task(*args, **kwargs)` when the current transaction commits (at once outside one).
 
     A rolled-back transaction queues nothing. The arguments are taken now, so pass ids and plain values.
+    Queueing is robust: if the broker is down, the error is logged and the request that committed still
+    answers (the work is deferred and may be redone by its periodic sweep), never a 500 after the commit.
     """
     signature = task.s(*args, **kwargs)
-    transaction.on_commit(lambda: task.huey.enqueue(signature))
+    transaction.on_commit(lambda: task.huey.enqueue(signature), robust=True)
 
 
 def _every_minutes(minutes: int) -> Callable[[datetime], bool]:
