@@ -1,10 +1,11 @@
-"""The conversation's forms: what the pages post (the composer, edit, hide, caught, search, read)."""
+"""The conversation's forms: what the pages post (the composer, edit, hide, caught, search, read, slow mode)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.text import LineField, TextField
@@ -17,6 +18,9 @@ from .models import (
 )
 
 MAX_ID = 2**63 - 1
+# The intervals the settings page offers for slow mode (seconds; 0 is off). The API takes any value up to
+# SLOW_MODE_MAX_SECONDS; a value set there is offered too, so the page shows it as it is.
+SLOW_MODE_CHOICES = (0, 30, 60, 5 * 60, 10 * 60)
 
 
 def _id_field(**kwargs: Any) -> forms.IntegerField:
@@ -86,3 +90,32 @@ class RsvpForm(forms.Form):
         label=_("Your answer"),
         choices=[("yes", _("Going")), ("maybe", _("Maybe")), ("no", _("Not going"))],
     )
+
+
+def interval_label(seconds: int) -> str:
+    """Slow mode's interval in words, in the reader's language ("off", "30 seconds", "5 minutes")."""
+    if not seconds:
+        return gettext("Off")
+    if seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    if seconds % 60 == 0:
+        n = seconds // 60
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+
+
+class SlowModeForm(forms.Form):
+    """The organizer's slow-mode setting: one of SLOW_MODE_CHOICES, or the circle's `current` value."""
+
+    slow_mode_seconds = forms.TypedChoiceField(
+        label=_("Slow mode: how long a member waits between posts"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of the intervals listed.")},
+    )
+
+    def __init__(self, *args: Any, current: int, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        field = self.fields["slow_mode_seconds"]
+        field.initial = current
+        field.choices = [(v, interval_label(v)) for v in sorted({*SLOW_MODE_CHOICES, current})]  # type: ignore[attr-defined]

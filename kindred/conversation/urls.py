@@ -19,4 +19,7 @@ urlpatterns = [
     path("c/<slug:slug>/m/<int:message_id>/close/", views.close, name="close"),
     path("c/<slug:slug>/m/<int:envelope_card_id>/grab/", views.grab, name="grab"),
     path("c/<slug:slug>/m/<int:meetup_card_id>/rsvp/", views.rsvp, name="rsvp"),
+    # The organizer's and admins' settings of the conversation (slow mode), and what the page posts.
+    path("c/<slug:slug>/conversation/settings/", views.settings_page, name="settings"),
+    path("c/<slug:slug>/conversation/slow-mode/", views.slow_mode, name="slow_mode"),
 ]

@@ -1,6 +1,6 @@
 """The conversation's pages: the circle's home (the stream, the composer, open asks, upcoming meetups and the
 member's to-dos), a message in context with what may be done to it, search, and the small endpoints the
-page's script uses (a message's markup, @mention names). Thin views over the services and selectors; the
+page's script uses (a message's markup, @mention names), and the organizer's settings (slow mode). Thin views over the services and selectors; the
 other apps are read through their selectors and changed through their services.
 
 Every form works without JavaScript (it posts, the page reloads); with it, conversation-page.js posts in
@@ -36,7 +36,17 @@ from kindred.wallet import selectors as wallet_selectors
 from kindred.wallet import services as wallet_services
 
 from . import selectors, services
-from .forms import CaughtForm, EditForm, HideForm, PostForm, ReadForm, RsvpForm, SearchForm
+from .forms import (
+    CaughtForm,
+    EditForm,
+    HideForm,
+    PostForm,
+    ReadForm,
+    RsvpForm,
+    SearchForm,
+    SlowModeForm,
+    interval_label,
+)
 from .models import EDIT_WINDOW, PAGE_DEFAULT, AskRoute, Kind
 
 CONTEXT_AROUND = 5  # messages shown before and after one message on its page
@@ -581,3 +591,57 @@ def search(request: HttpRequest, me: Membership) -> HttpResponse:
         "searched": form.is_valid() and bool(form.cleaned_data["q"]),
     }
     return render(request, "conversation/search.html", ctx, status=status)
+
+
+# --- the organizer's settings: slow mode ---------------------------------------------------------------
+
+
+def _require_moderator(me: Membership) -> None:
+    """The settings are the organizer's and the admins' (as the service says): a 404 for everyone else."""
+    if not selectors.is_moderator(me):
+        raise NotFound(_("Not found."))
+
+
+def _settings_page(
+    request: HttpRequest, me: Membership, form: SlowModeForm, current: int, *, status: int = 200
+) -> HttpResponse:
+    ctx = {
+        "circle": me.circle,
+        "membership": me,
+        "form": form,
+        "current": current,
+        "current_label": interval_label(current),
+    }
+    return render(request, "conversation/settings.html", ctx, status=status)
+
+
+@circle_view
+@require_GET
+def settings_page(request: HttpRequest, me: Membership) -> HttpResponse:
+    """The organizer's and admins' settings of the conversation: slow mode, with its current value."""
+    _require_moderator(me)
+    current = selectors.slow_mode_seconds(circle_id=me.circle_id)
+    return _settings_page(request, me, SlowModeForm(current=current), current)
+
+
+@circle_view
+@require_POST
+def slow_mode(request: HttpRequest, me: Membership) -> HttpResponse:
+    """Turn slow mode on or off (the service audits the change); refused input re-renders the settings
+    with the form's error (400), nothing changed."""
+    _require_moderator(me)
+    current = selectors.slow_mode_seconds(circle_id=me.circle_id)
+    form = SlowModeForm(request.POST, current=current)
+    status = 400
+    if form.is_valid():
+        try:
+            services.slow_mode_set(moderator=me, seconds=form.cleaned_data["slow_mode_seconds"])
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            form.add_error("slow_mode_seconds", str(exc.message))
+            status = exc.status_code
+        else:
+            flash.success(request, _("Slow mode saved."))
+            return redirect(reverse("conversation:settings", args=[me.circle.slug]))
+    return _settings_page(request, me, form, current, status=status)

@@ -55,6 +55,9 @@ PAGES: dict[str, Any] = {
     "conversation:close": ("POST", MEMBERS, None),
     "conversation:grab": ("POST", MEMBERS, None),
     "conversation:rsvp": ("POST", MEMBERS, lambda w: {"answer": "yes"}),
+    # The organizer's settings: slow mode, for the organizer and admins (as the API's PUT).
+    "conversation:settings": ("GET", REVIEWERS, None),
+    "conversation:slow_mode": ("POST", REVIEWERS, lambda w: {"slow_mode_seconds": "30"}),
 }
 
 
