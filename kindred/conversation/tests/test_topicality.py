@@ -140,7 +140,9 @@ def test_off_topic_is_not_posted_until_confirmed_and_labels_are_stored(cast: Cas
         content_type="application/json",
         headers={"accept-language": "zh-hans"},
     )
-    assert r.status_code == 409 and r.json()["detail"] == "这条消息看起来与新文娱产业群的主题无关：仍要发送吗？"
+    assert (
+        r.status_code == 409 and r.json()["detail"] == "这条消息看起来与新文娱产业群的主题无关：仍要发送吗？"
+    )
 
     r = post(c, {"text": "大家早上好☀️", "client_id": "n1", "confirm_off_topic": True})
     assert r.status_code == 201, r.content
@@ -204,7 +206,9 @@ def test_slow_mode_refuses_a_member_too_soon_and_exempts_moderators(cast: Cast) 
     assert AuditEvent.objects.filter(action="conversation.slow_mode_set", data__to=60).count() == 1
     assert member.get(url).json() == {"slow_mode_seconds": 60}
     r = organizer.put(url, data=json.dumps({"slow_mode_seconds": 86401}), content_type="application/json")
-    assert r.status_code == 422 and Stream.objects.get(circle_id=cast.origin.circle_id).slow_mode_seconds == 60
+    assert (
+        r.status_code == 422 and Stream.objects.get(circle_id=cast.origin.circle_id).slow_mode_seconds == 60
+    )
 
     assert post(member, {"text": "求推荐短剧发行"}).status_code == 201
     before = Message.objects.count()
@@ -236,7 +240,9 @@ def test_label_counts_by_month_and_member_in_one_query_each(
     jan = timezone.now().replace(year=2025, month=1, day=15)
     services.message_post(author=cast.collector, text="早安各位", at=jan)
     services.message_post(author=cast.collector, text="有没有做微短剧发行的朋友？", at=jan)
-    services.message_post(author=cast.designer, text="明天这只股票必涨停，加微信", at=jan + timedelta(days=31))
+    services.message_post(
+        author=cast.designer, text="明天这只股票必涨停，加微信", at=jan + timedelta(days=31)
+    )
     services.event_post(circle_id=cast.origin.circle_id, kind="member_joined", key="x", payload={})
     with django_assert_num_queries(1):
         months = selectors.label_counts_by_month(circle_id=cast.origin.circle_id)
