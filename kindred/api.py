@@ -21,6 +21,7 @@ from kindred.invitations.api import router as invitations_router
 from kindred.matching.api import router as matching_router
 from kindred.meetups.api import router as meetups_router
 from kindred.notifications.api import router as notifications_router
+from kindred.portability.api import router as portability_router
 from kindred.ties.api import router as ties_router
 from kindred.wallet.api import router as wallet_router
 
@@ -82,3 +83,4 @@ api.add_router("/", deals_router)
 api.add_router("/", notifications_router)
 api.add_router("/", conversation_router)
 api.add_router("/", health_router)
+api.add_router("/", portability_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("kindred.meetups.urls")),
     path("", include("kindred.deals.urls")),
     path("", include("kindred.health.urls")),
+    path("", include("kindred.portability.urls")),
     path("", include("kindred.notifications.urls")),
     path("", include("kindred.ties.urls")),
     path("", include("kindred.conversation.urls")),  # the circle's home c/<slug>/ is its conversation

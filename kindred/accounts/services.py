@@ -55,3 +55,22 @@ def token_revoke(*, token: ApiToken, user: User) -> ApiToken:
         locked.save(update_fields=["revoked_at"])
         audit_record(action=Action.TOKEN_REVOKE, actor=user, target=locked, data={"name": locked.name})
     return locked
+
+
+def account_anonymize(*, user: User) -> User:
+    """Turn a deleted account into a tombstone: a name that says nothing (deleted-<id>), no email, no
+    password, inactive (every session ends: an inactive user is signed out on the next request), its API
+    tokens deleted. The row stays so the ledger and the audit log keep pointing at someone. Called by the
+    account deletion inside its transaction, which writes the audit row."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    ApiToken.objects.filter(user=locked).delete()
+    locked.username = f"deleted-{locked.pk}"
+    locked.first_name = ""
+    locked.last_name = ""
+    locked.email = ""
+    locked.is_active = False
+    locked.is_staff = False
+    locked.is_superuser = False
+    locked.set_unusable_password()
+    locked.save()
+    return locked

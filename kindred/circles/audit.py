@@ -12,6 +12,8 @@ class Action(StrEnum):
     CIRCLE_UPDATED = "circle_updated"
     INDUSTRY_ADDED = "industry_added"
     MEMBERSHIP_CREATED = "membership_created"
+    MEMBERSHIP_LEFT = "membership_left"
+    MEMBERSHIP_REJOINED = "membership_rejoined"
     MEMBERSHIP_NOTE_SET = "membership_note_set"
     MEMBERSHIP_REMOVED = "membership_removed"
     MEMBERSHIP_ROLE_SET = "membership_role_set"

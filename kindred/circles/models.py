@@ -111,6 +111,7 @@ class Membership(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         REMOVED = "removed", _("Removed")
+        LEFT = "left", _("Left")  # by themselves (membership_leave); removed_at holds when
 
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -143,7 +144,7 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status="active", removed_at__isnull=True)
-                | Q(status="removed", removed_at__isnull=False),
+                | Q(status__in=["removed", "left"], removed_at__isnull=False),
                 name="membership_removed_has_time",
             ),
         ]

@@ -445,3 +445,35 @@ def membership_timeline(*, circle_id: int) -> list[tuple]:
             "id", "joined_at", "removed_at", "sponsor_id", "depth", "tree_path", "card__display_name"
         )
     )
+
+
+def circle_organizers(*, circle_id: int) -> list[Membership]:
+    """The circle's active organizer and admins, with their cards (whom a member's leaving is told to)."""
+    return list(
+        Membership.objects.filter(
+            circle_id=circle_id,
+            status=Membership.Status.ACTIVE,
+            role__in=[Membership.Role.ORGANIZER, Membership.Role.ADMIN],
+        ).select_related("card")
+    )
+
+
+def memberships_of_user(*, user_id: int) -> list[Membership]:
+    """Every membership of one account (active or not), with circle and card: for the member's own export
+    and the deletion of their account. One query."""
+    return list(
+        Membership.objects.filter(user_id=user_id)
+        .select_related("circle", "card")
+        .order_by("joined_at", "id")
+    )
+
+
+def directory_export_rows(*, viewer: Membership) -> list[CardView]:
+    """Every active member's card as `viewer` (the organizer or an admin) sees it, in join order: the
+    organizer's export of the directory. A constant number of queries (as a directory page)."""
+    memberships = list(
+        _with_card(
+            Membership.objects.filter(circle_id=viewer.circle_id, status=Membership.Status.ACTIVE)
+        ).order_by("joined_at", "id")
+    )
+    return _card_views(viewer=viewer, memberships=memberships)

@@ -284,6 +284,9 @@ def membership_create(
         tree_path, depth = "/", 0
     else:
         tree_path, depth = f"{sponsor.tree_path}{sponsor.pk}/", sponsor.depth + 1
+    gone = Membership.objects.filter(circle=circle, user=user, status=Membership.Status.LEFT).first()
+    if sponsor is not None and gone is not None:
+        return _membership_rejoin(gone, role=role, at=joined_at, actor=actor or user)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -459,3 +462,68 @@ def industry_add(
         data={"code": code},
     )
     return industry
+
+
+# --- Leaving and coming back ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership, at: datetime | None = None) -> Membership:
+    """A member leaves the circle by themself: the membership ends as `left` (like a removal, without a
+    reason), keeping its row, card and place in the invite tree. The organizer (the tree's origin) cannot
+    leave their own circle. A member who left may come back through a new invitation (membership_create)."""
+    locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if locked.sponsor_id is None:
+        raise PermissionDenied(
+            _("The organizer cannot leave their own circle."), code="organizer_cannot_leave"
+        )
+    if not locked.is_active:
+        raise Conflict(_("You are no longer a member of this circle."), code="not_active")
+    locked.status = Membership.Status.LEFT
+    locked.removed_at = at or timezone.now()
+    locked.removed_by = locked.user
+    locked.removed_reason = ""
+    locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+    audit_record(
+        at=at, action=Action.MEMBERSHIP_LEFT, actor=locked.user, circle_id=locked.circle_id, target=locked
+    )
+    return locked
+
+
+def _membership_rejoin(membership: Membership, *, role: str, at: datetime | None, actor: User) -> Membership:
+    """A member who left comes back (through a new invitation): the same membership, active again, with
+    its card and its original place in the invite tree (a sponsor never changes). Called by
+    membership_create, inside the caller's transaction."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if locked.status != Membership.Status.LEFT:
+            raise Conflict(_("This account is already a member of the circle."), code="already_member")
+        locked.status = Membership.Status.ACTIVE
+        locked.role = role
+        locked.removed_at = None
+        locked.removed_by = None
+        locked.save(update_fields=["status", "role", "removed_at", "removed_by"])
+        audit_record(
+            at=at, action=Action.MEMBERSHIP_REJOINED, actor=actor, circle_id=locked.circle_id, target=locked
+        )
+    return locked
+
+
+# A deleted account's name on its cards (data, in the circle's first language).
+ERASED_DISPLAY_NAME = "已注销成员"
+
+
+def card_erase(*, membership: Membership) -> MemberCard:
+    """Wipe a card when its owner deletes their account: every field, tag and industry goes; the name
+    becomes ERASED_DISPLAY_NAME, so what they wrote and kept (messages, ledger) shows no person. Called by
+    the account deletion inside its transaction, which writes the audit row."""
+    card = MemberCard.objects.select_for_update().get(membership=membership)
+    for name in (*CARD_TEXT_FIELDS, "wechat", "phone", "email"):
+        setattr(card, name, "")
+    card.display_name = ERASED_DISPLAY_NAME
+    card.save()
+    card.tags.all().delete()
+    card.industries.clear()
+    card_reindex(card=card)
+    Membership.objects.filter(pk=membership.pk).update(organizer_note="")
+    return card

@@ -557,3 +557,27 @@ def label_counts_by_member(*, circle_id: int) -> dict[int, dict[str, int]]:
     for author_id, label, n in rows:
         out[author_id][label or "unlabelled"] += n
     return dict(out)
+
+
+def messages_of_member(*, member_ids: list[int]) -> list:
+    """The messages these memberships wrote (a deleted one without its text), for the member's own export.
+    One query."""
+    rows = list(
+        Message.objects.filter(author_id__in=member_ids)
+        .order_by("id")
+        .values(
+            "id",
+            "circle_id",
+            "kind",
+            "text",
+            "reply_to_id",
+            "created_at",
+            "edited_at",
+            "deleted_at",
+            "hidden_at",
+        )
+    )
+    for row in rows:
+        if row["deleted_at"] is not None:
+            row["text"] = ""
+    return rows

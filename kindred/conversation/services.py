@@ -740,3 +740,12 @@ def _payload_words(payload: Any) -> Iterable[str]:
     elif isinstance(payload, list | tuple):
         for value in payload:
             yield from _payload_words(value)
+
+
+def messages_erase(*, member: Membership, at: datetime | None = None) -> int:
+    """Remove every message `member` wrote (their account is being deleted and they chose so): each one
+    stays in the stream as a tombstone, its text gone from the database too. How many were removed. Called
+    by the account deletion inside its transaction, which writes the audit row."""
+    now = at or timezone.now()
+    mine = Message.objects.filter(author_id=member.pk, kind__in=POSTED_KINDS)
+    return mine.update(text="", search_document="", deleted_at=now)

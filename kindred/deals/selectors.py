@@ -150,3 +150,39 @@ def counted_deal_parties(*, circle_id: int) -> list[tuple]:
         .order_by("deal_id", "id")
         .values_list("deal_id", "deal__confirmed_at", "deal__origin", "member_id")
     )
+
+
+def deal_export_rows(*, viewer: Membership) -> list[DealView]:
+    """The deals `viewer` (the organizer or an admin) may see, oldest first, for the organizer's export:
+    the counted ones and their own, each amount only where the viewer may see it (DealView.amount_fen).
+    Two queries."""
+    return _views(list(_visible(viewer).order_by("created_at", "id")), viewer)
+
+
+def deals_of_member(*, member_ids: list[int]) -> list[dict]:
+    """The deals these memberships are party to, with every party's id and the amount (a party sees it):
+    for the member's own export. Two queries."""
+    deals = (
+        Deal.objects.filter(parties__member_id__in=member_ids)
+        .distinct()
+        .order_by("id")
+        .prefetch_related("parties")
+    )
+    return [
+        {
+            "id": d.pk,
+            "circle_id": d.circle_id,
+            "kind": d.kind,
+            "title": d.title,
+            "description": d.description,
+            "outside_party": d.outside_party,
+            "amount_fen": d.amount_fen,
+            "amount_public": d.amount_public,
+            "stage": d.stage,
+            "origin": d.origin,
+            "created_at": d.created_at,
+            "confirmed_at": d.confirmed_at,
+            "parties": [{"member_id": p.member_id, "confirmed_at": p.confirmed_at} for p in d.parties.all()],
+        }
+        for d in deals
+    ]

@@ -157,3 +157,49 @@ def circle_tree(*, circle: Circle) -> TreeNode | None:
         )
         for pk, sponsor_id, name, joined, status, depth in rows
     )
+
+
+def invitations_of_member(*, user_id: int, member_ids: list[int]) -> dict[str, list[dict]]:
+    """For the member's own export: the nominations they made (with what they wrote), the one that brought
+    them in, and the invitations they sponsored or accepted (never a code or its hash). Three queries."""
+    fields = (
+        "id",
+        "circle_id",
+        "name",
+        "email",
+        "phone",
+        "relationship",
+        "years_known",
+        "closeness",
+        "reason",
+        "status",
+        "created_at",
+        "reviewed_at",
+        "direct",
+    )
+    return {
+        "nominations_made": list(
+            Nomination.objects.filter(nominator_id__in=member_ids).order_by("id").values(*fields)
+        ),
+        "nominations_received": list(
+            Nomination.objects.filter(invitations__accepted_by_id=user_id)
+            .distinct()
+            .order_by("id")
+            .values("id", "circle_id", "nominator_id", "relationship", "status", "created_at")
+        ),
+        "invitations": list(
+            Invitation.objects.filter(Q(sponsor_id__in=member_ids) | Q(accepted_by_id=user_id))
+            .order_by("id")
+            .values(
+                "id",
+                "circle_id",
+                "nomination_id",
+                "sponsor_id",
+                "created_at",
+                "expires_at",
+                "revoked_at",
+                "accepted_at",
+                "membership_id",
+            )
+        ),
+    }

@@ -571,7 +571,7 @@ def introduction_timeline(*, circle_id: int) -> list[tuple]:
     )
 
 
-def matching_of_member(*, user_id: int, member_ids: list[int]) -> dict[str, list[dict]]:
+def matching_of_member(*, user_id: int, member_ids: list[int]) -> dict[str, list]:
     """For the member's own export: introductions they asked for, were the target of or connected, and the
     contacts they imported. Two queries."""
     return {

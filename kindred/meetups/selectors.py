@@ -330,14 +330,13 @@ def rsvp_timeline(*, circle_id: int) -> list[tuple]:
     )
 
 
-def attendance_export_rows(*, viewer: Membership) -> list[tuple]:
-    """Every answer to the meetups `viewer` may see, by meetup then answer, for the organizer's export:
-    (meetup id, title, city, starts_at, member id, display name, status, answered_at, checked_in_at).
-    One query."""
-    return list(
+def attendance_export_rows(*, viewer: Membership) -> list[dict[str, object]]:
+    """Every answer to the meetups `viewer` may see, by meetup then answer, for the organizer's export
+    (the status as a label in the active language). One query."""
+    rows = (
         Rsvp.objects.filter(meetup__in=visible_meetups(viewer))
         .order_by("meetup__starts_at", "meetup_id", "id")
-        .values_list(
+        .values(
             "meetup_id",
             "meetup__title",
             "meetup__city",
@@ -349,9 +348,10 @@ def attendance_export_rows(*, viewer: Membership) -> list[tuple]:
             "checked_in_at",
         )
     )
+    return [{**row, "status_label": str(Rsvp.Status(row["status"]).label)} for row in rows]
 
 
-def meetups_of_member(*, member_ids: list[int]) -> dict[str, list[dict]]:
+def meetups_of_member(*, member_ids: list[int]) -> dict[str, list]:
     """The meetups these memberships host, their answers, trips and follow-ups they wrote, for the
     member's own export (calendar feed tokens are never shown). Four queries."""
     return {

@@ -75,7 +75,7 @@ def mail_preference(*, member: Membership) -> str:
     return mode or MailPreference.DEFAULT
 
 
-def notifications_of_member(*, member_ids: list[int]) -> list[dict]:
+def notifications_of_member(*, member_ids: list[int]) -> list:
     """The notifications in these memberships' inboxes, for the member's own export. One query."""
     return list(
         Notification.objects.filter(recipient_id__in=member_ids)

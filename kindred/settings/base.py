@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "kindred.notifications",
     "kindred.conversation",
     "kindred.health",
+    "kindred.portability",
     "kindred.demo",
     "huey.contrib.djhuey",
     "channels",

@@ -294,3 +294,25 @@ def tie_timeline(*, circle_id: int) -> list[tuple]:
         .order_by("id")
         .values_list("member_low_id", "member_high_id", "status", "created_at", "met_offline_at", "deal_at")
     ]
+
+
+def ties_of_member(*, member_ids: list[int]) -> list:
+    """Every tie these memberships are part of, for the member's own export. One query."""
+    return list(
+        Tie.objects.filter(Q(member_low_id__in=member_ids) | Q(member_high_id__in=member_ids))
+        .order_by("id")
+        .values(
+            "id",
+            "circle_id",
+            "member_low_id",
+            "member_high_id",
+            "declared_by_id",
+            "kind",
+            "since_year",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "met_offline_at",
+            "deal_at",
+        )
+    )

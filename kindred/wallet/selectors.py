@@ -313,3 +313,68 @@ def envelope_grabs(*, circle_id: int) -> list[tuple]:
         .order_by("claimed_at", "id")
         .values_list("claimed_by_id", "envelope_id", "claimed_at")
     )
+
+
+def wallet_of_user(*, user_id: int, member_ids: list[int]) -> dict[str, object]:
+    """For the member's own export: the wallet account, its entries, payments, the envelopes they sent and
+    the shares they grabbed. Five queries."""
+    account = (
+        Account.objects.filter(kind=Account.Kind.USER, user_id=user_id)
+        .values("id", "balance", "created_at")
+        .first()
+    )
+    entries = (
+        list(
+            Entry.objects.filter(account_id=account["id"])
+            .order_by("id")
+            .values("id", "amount", "transaction__kind", "transaction__reference", "transaction__created_at")
+        )
+        if account
+        else []
+    )
+    return {
+        "account": account,
+        "entries": entries,
+        "payments": list(
+            Payment.objects.filter(user_id=user_id)
+            .order_by("id")
+            .values("id", "direction", "amount_fen", "status", "created_at", "settled_at")
+        ),
+        "envelopes_sent": list(
+            Envelope.objects.filter(sender_id__in=member_ids)
+            .order_by("id")
+            .values(
+                "id",
+                "circle_id",
+                "mode",
+                "total_fen",
+                "share_count",
+                "greeting",
+                "status",
+                "created_at",
+                "refunded_fen",
+            )
+        ),
+        "envelopes_grabbed": list(
+            Share.objects.filter(claimed_by_id__in=member_ids)
+            .order_by("id")
+            .values("envelope_id", "amount_fen", "claimed_at")
+        ),
+    }
+
+
+def wallet_open_obligations(*, user_id: int, member_ids: list[int]) -> dict[str, int]:
+    """What keeps an account from being deleted: its balance, withdrawals still pending and envelopes it
+    sent that are still open (their rest would come back to the wallet). Three queries."""
+    balance = Account.objects.filter(kind=Account.Kind.USER, user_id=user_id).values_list(
+        "balance", flat=True
+    )
+    return {
+        "balance_fen": next(iter(balance), 0),
+        "pending_withdrawals": Payment.objects.filter(
+            user_id=user_id, direction=Payment.Direction.OUT, status=Payment.Status.PENDING
+        ).count(),
+        "open_envelopes": Envelope.objects.filter(
+            sender_id__in=member_ids, status=Envelope.Status.OPEN
+        ).count(),
+    }
