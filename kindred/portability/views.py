@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
+from kindred.circles.selectors import circle_list_for_user
 from kindred.core.services import ServiceError
 
 from . import selectors, services
@@ -63,7 +64,8 @@ def leave(request: HttpRequest, me: Membership) -> HttpResponse:
 @login_required
 @require_GET
 def my_data(request: HttpRequest) -> HttpResponse:
-    return render(request, "portability/my_data.html", {"choices": MESSAGE_CHOICES})
+    ctx = {"choices": MESSAGE_CHOICES, "memberships": circle_list_for_user(user=request.user)}  # type: ignore[arg-type]
+    return render(request, "portability/my_data.html", ctx)
 
 
 @login_required

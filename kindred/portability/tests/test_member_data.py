@@ -64,6 +64,7 @@ def test_my_export_holds_mine_and_only_mine(scene: Scene) -> None:
     # The page's button downloads the same file; signed out there is nothing.
     page = _client(scene.alice.user).get("/me/data/")
     assert page.status_code == 200 and "/me/data/export.json" in page.content.decode()
+    assert f"/c/{scene.organizer.circle.slug}/leave/" in page.content.decode()
     assert Client().get("/api/v1/me/export").status_code == 401
     assert Client().get("/me/data/export.json").status_code == 302
 
