@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -248,6 +249,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         "membership": me,
         "items": decorate(me, items),
         "live": before is None,
+        "websockets": settings.KINDRED_WEBSOCKETS,
         "last_id": items[-1]["id"] if items else 0,
         "earlier": items[0]["id"] if items and items[0]["prev_id"] is not None else None,
         # Not the latest page: older history, or a full page from the first unread.

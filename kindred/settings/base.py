@@ -194,6 +194,8 @@ def _channel_prefix() -> str:
     return "kindred." + hashlib.sha256(ident.encode()).hexdigest()[:12] + "."
 
 
+# The conversation page connects its live stream over WebSockets (kindred/asgi.py); off, it polls the API.
+KINDRED_WEBSOCKETS = True
 CHANNEL_LAYERS: dict[str, Any]
 if REDIS_URL:
     CHANNEL_LAYERS = {

@@ -14,3 +14,6 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run at once, in memory, when enqueued (after the commit, through core.tasks.enqueue_on_commit); the
 # engine's own tests start a real consumer on the configured storage (a SQLite file, or Redis in CI).
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
+# pytest-django's live_server speaks HTTP only (no WebSocket): the in-process browser tests see the
+# conversation page fall back to polling. The WebSocket path is tested against a real `kindred serve`.
+KINDRED_WEBSOCKETS = False

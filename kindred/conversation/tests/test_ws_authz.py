@@ -61,7 +61,7 @@ async def _handshake(world: World, headers: list[tuple[bytes, bytes]]) -> dict[s
     return outcome
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("how", ["bearer", "session"])
 @pytest.mark.parametrize("role", ROLES)
 def test_websocket_handshake(world: World, role: str, how: str) -> None:  # noqa: F811
@@ -75,7 +75,7 @@ def test_websocket_handshake(world: World, role: str, how: str) -> None:  # noqa
         assert outcome["nothing"], f"{role} ({how}) got a frame"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_session_from_another_site_or_without_an_origin_is_refused(world: World) -> None:  # noqa: F811
     cookie = _headers(world, "member", "session")[1]
     for headers in ([(b"origin", b"http://evil.example"), cookie], [cookie]):

@@ -63,7 +63,7 @@ class Probe:
         return self.done.setdefault(username, threading.Event())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_consumer_runs_a_task_enqueued_after_commit(queue: Huey) -> None:
     probe = Probe(queue)
     consumer = consumer_start(huey=queue, workers=1, periodic=False, initial_delay=0.01, max_delay=0.05)
@@ -81,7 +81,7 @@ def test_a_real_consumer_runs_a_task_enqueued_after_commit(queue: Huey) -> None:
     assert not consumer.scheduler.is_alive()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs(queue: Huey) -> None:
     probe = Probe(queue)
     consumer = consumer_start(huey=queue, workers=1, periodic=False, initial_delay=0.01, max_delay=0.05)

@@ -64,7 +64,7 @@
       this.startPolling();
     }
     window.addEventListener("online", function () {
-      if (!self.stopped && !self.socket) {
+      if (!self.stopped && !self.socket && self.wsPath) {
         self.backoff = BACKOFF_START_MS;
         self.connect();
       }
