@@ -127,7 +127,13 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        # No persistent connections: under ASGI Django runs each request's sync code in a thread of its own
+        # context, and a kept connection stays open with that thread's state until the server process ends.
+        # With conn_max_age=60 a few servers exhausted PostgreSQL's 100 connections ("too many clients"),
+        # and every later request of that server failed. Each request (and each background task, which
+        # djhuey closes after running) opens and closes its own; a pooler (pgbouncer) is the production
+        # answer when connect time matters.
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("OPTIONS", {})
             test_name = os.environ.get("KINDRED_TEST_DB_NAME")
