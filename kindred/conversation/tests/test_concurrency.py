@@ -45,7 +45,7 @@ def test_the_same_client_id_at_once_is_one_message(make_member: Callable[..., Me
     author = make_member("racer", display_name="赛跑者")
 
     def post(n: int) -> Callable[[], Posted]:
-        return lambda: message_post(author=author, text=f"第{n}次", client_id="same")
+        return lambda: message_post(author=author, text=f"第{n}次", client_id="same", confirm_off_topic=True)
 
     results, errors = _at_once([post(n) for n in range(THREADS)])
     assert errors == []
@@ -61,7 +61,7 @@ def test_posts_at_once_keep_one_chain_in_id_order(make_member: Callable[..., Mem
     members = [make_member(f"poster{i}", display_name=f"发言人{i}") for i in range(THREADS)]
 
     def five(m: Membership) -> Callable[[], list[Posted]]:
-        return lambda: [message_post(author=m, text=f"{m.pk}-{k}") for k in range(5)]
+        return lambda: [message_post(author=m, text=f"{m.pk}-{k}", confirm_off_topic=True) for k in range(5)]
 
     _results, errors = _at_once([five(m) for m in members])
     assert errors == []
