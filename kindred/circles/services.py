@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -358,14 +357,12 @@ def membership_remove(
     )
     if at is None and locked.circle.notify_sponsor_on_removal and locked.sponsor_id is not None:
         # The sponsor is told in their inbox and by mail (kindred.notifications listens), after the commit.
-        transaction.on_commit(
-            partial(
-                events.member_removed.send,
-                sender=Membership,
-                circle_id=locked.circle_id,
-                membership_id=locked.pk,
-                sponsor_id=locked.sponsor_id,
-            )
+        events.announce(
+            events.member_removed,
+            sender=Membership,
+            circle_id=locked.circle_id,
+            membership_id=locked.pk,
+            sponsor_id=locked.sponsor_id,
         )
     return locked
 

@@ -3,7 +3,7 @@
 The app that makes the change sends the signal after its transaction commits, and only for a live change
 (a back-dated replay such as the demo loader's sends nothing):
 
-    transaction.on_commit(lambda: events.meetup_called.send(sender=Meetup, circle_id=..., ...))
+    events.announce(events.meetup_called, sender=Meetup, circle_id=..., ...)
 
 Arrows go one way: the sending apps import this module, never the listeners (the conversation writes each
 event into the circle's stream, once). Every argument below is a plain value (ids, text, numbers, aware
@@ -13,7 +13,18 @@ signal carries is what the whole circle may see: the sender leaves out anything 
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+from django.db import transaction
 from django.dispatch import Signal
+
+
+def announce(signal: Signal, /, *, sender: type, **kwargs: Any) -> None:
+    """Send `signal` when the current transaction commits. Robust: a listener that fails is logged and the
+    change that committed still answers (its announcement is a side effect, never a 500 after the commit)."""
+    transaction.on_commit(partial(signal.send, sender=sender, **kwargs), robust=True)
+
 
 # A member joined the circle through an invitation (the organizer's own founding join sends nothing).
 #   membership: kindred.circles.models.Membership (the newcomer, with `sponsor_id` and `circle_id`)

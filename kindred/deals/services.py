@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from itertools import combinations
 
 from django.db import transaction
@@ -181,16 +180,14 @@ def deal_confirm(*, deal: Deal, member: Membership, at: datetime | None = None) 
             tie_record_deal(a=a, b=b, at=now)
         audit_record(at=at, action=Action.DEAL_COUNTED, circle_id=locked.circle_id, target=locked)
         if at is None:  # counted live: the circle hears of it (only what the parties made public)
-            transaction.on_commit(
-                partial(
-                    events.deal_confirmed.send,
-                    sender=Deal,
-                    circle_id=locked.circle_id,
-                    deal_id=locked.pk,
-                    party_ids=[p.member_id for p in parties],
-                    title=locked.title,
-                    amount_fen=locked.amount_fen if locked.amount_public else None,
-                )
+            events.announce(
+                events.deal_confirmed,
+                sender=Deal,
+                circle_id=locked.circle_id,
+                deal_id=locked.pk,
+                party_ids=[p.member_id for p in parties],
+                title=locked.title,
+                amount_fen=locked.amount_fen if locked.amount_public else None,
             )
     return locked
 

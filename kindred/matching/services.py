@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -438,15 +437,13 @@ def intro_accept(*, intro: Introduction, member: Membership, at: datetime | None
             )
         matches_invalidate(circle=requester.circle)
         if at is None:  # both said yes, live: their consent makes it public to the circle
-            transaction.on_commit(
-                partial(
-                    events.intro_completed.send,
-                    sender=Introduction,
-                    circle_id=locked.circle_id,
-                    intro_id=locked.pk,
-                    member_ids=(requester.pk, target.pk),
-                    connector_id=connector.pk,
-                )
+            events.announce(
+                events.intro_completed,
+                sender=Introduction,
+                circle_id=locked.circle_id,
+                intro_id=locked.pk,
+                member_ids=(requester.pk, target.pk),
+                connector_id=connector.pk,
             )
     return locked
 

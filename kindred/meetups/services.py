@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -144,17 +143,15 @@ def trip_create(
         data={"city": city, "from": str(starts_on), "to": str(ends_on)},
     )
     if at is None:  # a live announcement (a back-dated replay announces nothing)
-        transaction.on_commit(
-            partial(
-                events.trip_announced.send,
-                sender=Trip,
-                circle_id=trip.circle_id,
-                trip_id=trip.pk,
-                traveller_id=traveller.pk,
-                city=city,
-                starts_on=starts_on,
-                ends_on=ends_on,
-            )
+        events.announce(
+            events.trip_announced,
+            sender=Trip,
+            circle_id=trip.circle_id,
+            trip_id=trip.pk,
+            traveller_id=traveller.pk,
+            city=city,
+            starts_on=starts_on,
+            ends_on=ends_on,
         )
     return trip
 
@@ -261,17 +258,15 @@ def meetup_create(
         data={"access": access, "capacity": capacity, "invitees": [m.pk for m in invitees]},
     )
     if at is None and access == Meetup.Access.OPEN:  # called to the circle, live
-        transaction.on_commit(
-            partial(
-                events.meetup_called.send,
-                sender=Meetup,
-                circle_id=circle.pk,
-                meetup_id=meetup.pk,
-                host_id=host.pk,
-                title=title,
-                city=city,
-                starts_at=starts_at,
-            )
+        events.announce(
+            events.meetup_called,
+            sender=Meetup,
+            circle_id=circle.pk,
+            meetup_id=meetup.pk,
+            host_id=host.pk,
+            title=title,
+            city=city,
+            starts_at=starts_at,
         )
     return meetup
 

@@ -634,18 +634,16 @@ def envelope_send(
         data={"total_fen": total_fen, "shares": shares, "mode": mode, "greeting": envelope.is_greeting},
     )
     if at is None:  # a live send (a back-dated replay announces nothing)
-        transaction.on_commit(
-            partial(
-                events.envelope_sent.send,
-                sender=Envelope,
-                circle_id=envelope.circle_id,
-                envelope_id=envelope.pk,
-                sender_id=sender.pk,
-                total_fen=total_fen,
-                shares=shares,
-                mode=mode,
-                greeting=greeting,
-            )
+        events.announce(
+            events.envelope_sent,
+            sender=Envelope,
+            circle_id=envelope.circle_id,
+            envelope_id=envelope.pk,
+            sender_id=sender.pk,
+            total_fen=total_fen,
+            shares=shares,
+            mode=mode,
+            greeting=greeting,
         )
     return envelope
 
