@@ -36,6 +36,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Every test starts with an empty cache: rendered fragments and cached structures of an earlier test's
+    rows (whose ids a later test's rows may take again) must never answer for this one."""
+    from django.core.cache import cache
+
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()  # the in-process cache
+        return
+    # Redis: only our own keys. A flush would also drop the background engine's queue and the channel
+    # layer's messages, which share the server with the cache.
+    redis = client(None, write=True)
+    stale = list(redis.scan_iter(cache.make_key("*")))
+    if stale:
+        redis.delete(*stale)
+
+
+@pytest.fixture(autouse=True)
 def _skip_postgres_only(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip(POSTGRES_ONLY)

@@ -20,6 +20,7 @@ from kindred.circles.models import Circle, Membership
 from kindred.conftest import (  # noqa: F401  (fixtures, found by pytest through this module)
     PASSWORD,
     _curated_industries_after_a_flush,
+    _fresh_cache,
     _skip_postgres_only,
     circle,
     make_member,
