@@ -61,7 +61,9 @@ def targets(base: str, slug: str, cookies: httpx.Cookies) -> dict[str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=4.0, help="seconds per target per round (4)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (2)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
@@ -88,7 +90,9 @@ def main() -> int:
         for path in paths.values():
             load(kindred, path, seconds=1, connections=args.connections, headers=headers)
         for _ in range(args.rounds):  # alternate, so drift on a shared machine hits every target alike
-            rounds.setdefault("bare", []).append(load(bare, "/hello", seconds=args.seconds, connections=args.connections))
+            rounds.setdefault("bare", []).append(
+                load(bare, "/hello", seconds=args.seconds, connections=args.connections)
+            )
             for name, path in paths.items():
                 got = load(kindred, path, seconds=args.seconds, connections=args.connections, headers=headers)
                 rounds.setdefault(name, []).append(got)
@@ -101,7 +105,9 @@ def main() -> int:
     if bad:
         sys.exit(f"non-2xx answers or socket errors: {bad}")
     base = results["bare"]
-    print(f"\n{'target':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} {'cpu ratio':>9} {'rps ratio':>9} goal")
+    print(
+        f"\n{'target':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/req':>10} {'cpu ratio':>9} {'rps ratio':>9} goal"
+    )
     figures: dict[str, dict[str, float]] = {}
     met = True
     for name, r in results.items():

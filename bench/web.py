@@ -129,7 +129,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def kindred_env(data_dir: Path, database_url: str | None = None, redis_url: str | None = None) -> dict[str, str]:
+def kindred_env(
+    data_dir: Path, database_url: str | None = None, redis_url: str | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         KINDRED_DATA_DIR=str(data_dir),
@@ -150,7 +152,9 @@ def _scratch_postgres(url: str) -> tuple[str, str]:
     """(url of a new scratch database beside `url`'s, its name): the bench never touches `url`'s data."""
     name = f"kindred_bench_{os.getpid()}"
     base = url.rsplit("/", 1)[0]
-    subprocess.run(["dropdb", "--if-exists", "-h", HOST, "-U", "postgres", name], check=False, capture_output=True)
+    subprocess.run(
+        ["dropdb", "--if-exists", "-h", HOST, "-U", "postgres", name], check=False, capture_output=True
+    )
     subprocess.run(["createdb", "-h", HOST, "-U", "postgres", name], check=True, capture_output=True)
     return f"{base}/{name}", name
 
@@ -192,7 +196,17 @@ def kindred_server(
         password, slug = json.loads(got.stdout.strip().splitlines()[-1])
         port = free_port()
         process = subprocess.Popen(
-            [str(KINDRED), "serve", "--no-worker", "--host", HOST, "--port", str(port), "--workers", str(workers)],
+            [
+                str(KINDRED),
+                "serve",
+                "--no-worker",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
@@ -207,7 +221,9 @@ def kindred_server(
         shutil.rmtree(tmp, ignore_errors=True)
         if scratch:
             subprocess.run(
-                ["dropdb", "--if-exists", "-h", HOST, "-U", "postgres", scratch], check=False, capture_output=True
+                ["dropdb", "--if-exists", "-h", HOST, "-U", "postgres", scratch],
+                check=False,
+                capture_output=True,
             )
 
 
