@@ -1,0 +1,142 @@
+"""Versioned fragment caching: the one way a page keeps a rendered piece of HTML (or a small computed
+structure) in `django.core.cache` and never shows it stale.
+
+The rule that makes it safe: a cached entry is found again only under the *version* it was made from. The
+caller passes the parts of that version (the object's id and a stamp that every change of what the fragment
+shows moves: an integer version column, `updated_at`, a circle-wide counter), read in the same query as the
+list it renders, so a changed row is simply looked up under a new key and the old entry ages out. Nothing is
+ever deleted or invalidated by hand, and it holds across processes (the stamp lives in the database, not in
+one process's memory), on the in-process LocMemCache as on Redis.
+
+HTML fragments also vary on the active language and time zone: a card rendered in zh-Hans never answers for
+an English page.
+
+    html = fragment("circles.card", (card.pk, card.version), lambda: render_to_string(...))
+    htmls = fragments("circles.card", rows, lambda r: (r["pk"], r["version"]), render_row)  # one round trip
+    value = cached_value("ties.graph", (circle.pk, circle.ties_version), compute_graph)
+
+Only cache what every viewer of that version may see: per-viewer parts are computed apart (or cached under
+parts that name the viewer). Rendered HTML is returned marked safe, so only pass renderers whose output is
+already escaped (Django templates, `format_html`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+V = TypeVar("V")
+
+# Bounded lifetime: entries of old versions are never read again; they leave on their own after this long
+# (or earlier, when the cache evicts them).
+FRAGMENT_TIMEOUT = 24 * 60 * 60
+
+# The values a version part may be: plain values whose repr is the same in every process.
+Part = int | str | float | bool | None | datetime.datetime | datetime.date | decimal.Decimal | uuid.UUID
+_PART_TYPES = (int, str, float, bool, type(None), datetime.date, decimal.Decimal, uuid.UUID)
+
+_PREFIX = "frag"
+
+
+def fragment_key(name: str, parts: Iterable[Part], *, language: str | None) -> str:
+    """The cache key of fragment `name` at version `parts` (in `language`, None for language-free values).
+
+    Hashed, so any text in the parts gives a short key that every backend accepts."""
+    parts = tuple(parts)
+    for part in parts:
+        if not isinstance(part, _PART_TYPES):
+            raise TypeError(
+                f"fragment {name!r}: a version part must be a plain value, not {type(part).__name__}"
+            )
+    digest = hashlib.blake2b(repr((name, language, parts)).encode(), digest_size=20).hexdigest()
+    return f"{_PREFIX}:{name}:{digest}"
+
+
+def _language() -> str:
+    return f"{translation.get_language() or ''}|{timezone.get_current_timezone_name()}"
+
+
+def _get_many(keys: list[str]) -> dict[str, object]:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # a cache that is down: render, never fail the page
+        log.exception("fragment cache read failed")
+        return {}
+
+
+def _set_many(values: dict[str, object], timeout: int) -> None:
+    try:
+        cache.set_many(values, timeout)
+    except Exception:
+        log.exception("fragment cache write failed")
+
+
+def _cached_many(
+    name: str,
+    items: Sequence[T],
+    parts: Callable[[T], Iterable[Part]],
+    make: Callable[[T], V],
+    *,
+    language: str | None,
+    timeout: int,
+) -> list[V]:
+    keys = [fragment_key(name, parts(item), language=language) for item in items]
+    found = _get_many(list(dict.fromkeys(keys))) if keys else {}
+    made: dict[str, object] = {}
+    out: list[V] = []
+    for key, item in zip(keys, items, strict=True):
+        if key in found:
+            out.append(found[key])  # type: ignore[arg-type]
+            continue
+        if key not in made:
+            made[key] = make(item)
+        out.append(made[key])  # type: ignore[arg-type]
+    if made:
+        _set_many(made, timeout)
+    return out
+
+
+def fragments(
+    name: str,
+    items: Sequence[T],
+    parts: Callable[[T], Iterable[Part]],
+    render: Callable[[T], str],
+    *,
+    timeout: int = FRAGMENT_TIMEOUT,
+) -> list[SafeString]:
+    """The HTML of each item, in order: fetched in one `get_many`, the missing ones rendered and stored in one
+    `set_many`. `parts(item)` is the item's version (id and stamp)."""
+    html = _cached_many(
+        name, items, parts, lambda item: str(render(item)), language=_language(), timeout=timeout
+    )
+    return [mark_safe(h) for h in html]  # noqa: S308 - rendered by the caller's escaping renderer
+
+
+def fragment(
+    name: str, parts: Iterable[Part], render: Callable[[], str], *, timeout: int = FRAGMENT_TIMEOUT
+) -> SafeString:
+    """The HTML of one fragment at version `parts`, rendered by `render()` when not cached."""
+    version = tuple(parts)
+    return fragments(name, [None], lambda _: version, lambda _: render(), timeout=timeout)[0]
+
+
+def cached_value(
+    name: str, parts: Iterable[Part], compute: Callable[[], V], *, timeout: int = FRAGMENT_TIMEOUT
+) -> V:
+    """A language-free computed value (a small picklable structure) at version `parts`."""
+    version = tuple(parts)
+    return _cached_many(name, [None], lambda _: version, lambda _: compute(), language=None, timeout=timeout)[
+        0
+    ]

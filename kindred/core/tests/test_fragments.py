@@ -1,0 +1,130 @@
+"""The versioned fragment cache (kindred.core.fragments): found again only under the same version and
+language; one cache round trip for a list; never a stale entry."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from kindred.core.fragments import cached_value, fragment, fragment_key, fragments
+
+
+class _Counting:
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def __call__(self, item: Any) -> str:
+        self.calls.append(item)
+        return format_html("<li>{}</li>", item["name"])
+
+
+def _parts(item: dict[str, Any]) -> tuple[int, int]:
+    return (item["id"], item["version"])
+
+
+def test_rendered_once_per_version_then_kept() -> None:
+    render = _Counting()
+    rows = [{"id": 1, "version": 1, "name": "甲"}, {"id": 2, "version": 1, "name": "<b>"}]
+    first = fragments("t.card", rows, _parts, render)
+    assert first == ["<li>甲</li>", "<li>&lt;b&gt;</li>"]
+    assert all(isinstance(h, SafeString) for h in first)
+    assert fragments("t.card", rows, _parts, render) == first
+    assert len(render.calls) == 2  # the second page came from the cache
+
+
+def test_a_new_version_is_rendered_at_once() -> None:
+    render = _Counting()
+    fragments("t.card", [{"id": 1, "version": 1, "name": "old"}], _parts, render)
+    again = fragments("t.card", [{"id": 1, "version": 2, "name": "new"}], _parts, render)
+    assert again == ["<li>new</li>"]
+
+
+def test_language_is_part_of_the_key() -> None:
+    def render() -> str:
+        return translation.get_language() or ""
+
+    with translation.override("zh-hans"):
+        assert fragment("t.lang", (1, 1), render) == "zh-hans"
+    with translation.override("en"):
+        assert fragment("t.lang", (1, 1), render) == "en"
+    with translation.override("zh-hans"):
+        assert fragment("t.lang", (1, 1), lambda: "other") == "zh-hans"  # kept
+
+
+def test_a_list_costs_one_read_and_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_get, real_set = cache.get_many, cache.set_many
+
+    def get_many(keys: list[str]) -> dict[str, Any]:
+        calls.append("get")
+        return real_get(keys)
+
+    def set_many(values: dict[str, Any], timeout: int) -> list[str]:
+        calls.append("set")
+        return real_set(values, timeout)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "set_many", set_many)
+    rows = [{"id": i, "version": 1, "name": str(i)} for i in range(20)]
+    fragments("t.card", rows, _parts, _Counting())
+    assert calls == ["get", "set"]
+    calls.clear()
+    fragments("t.card", rows, _parts, _Counting())
+    assert calls == ["get"]  # all found: nothing written
+
+
+def test_duplicates_rendered_once() -> None:
+    render = _Counting()
+    row = {"id": 7, "version": 3, "name": "x"}
+    assert fragments("t.card", [row, row], _parts, render) == ["<li>x</li>", "<li>x</li>"]
+    assert len(render.calls) == 1
+
+
+def test_names_keep_apart() -> None:
+    assert fragment("t.a", (1,), lambda: "a") == "a"
+    assert fragment("t.b", (1,), lambda: "b") == "b"
+
+
+def test_keys_are_short_and_safe() -> None:
+    key = fragment_key("t.card", ("空格 与\n换行" * 100, 1), language="zh-hans")
+    assert len(key) < 80 and key.isascii() and " " not in key
+    stamp = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    assert fragment_key("t.card", (1, stamp), language="en") != fragment_key(
+        "t.card", (1, stamp + datetime.timedelta(microseconds=1)), language="en"
+    )
+    assert fragment_key("t.card", (1, "1"), language="en") != fragment_key("t.card", (1, 1), language="en")
+
+
+def test_parts_must_be_plain_values() -> None:
+    with pytest.raises(TypeError):
+        fragment_key("t.card", (object(),), language="en")  # type: ignore[arg-type]
+
+
+def test_cached_value_is_language_free() -> None:
+    computed: list[int] = []
+
+    def compute() -> dict[int, frozenset[int]]:
+        computed.append(1)
+        return {1: frozenset({2, 3})}
+
+    with translation.override("en"):
+        assert cached_value("t.graph", (5, 1), compute) == {1: frozenset({2, 3})}
+    with translation.override("zh-hans"):
+        assert cached_value("t.graph", (5, 1), compute) == {1: frozenset({2, 3})}
+    assert len(computed) == 1
+    assert cached_value("t.graph", (5, 2), lambda: {}) == {}  # a new version: computed again
+
+
+def test_a_cache_that_fails_still_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set_many", down)
+    assert fragment("t.down", (1,), lambda: "ok") == "ok"
