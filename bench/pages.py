@@ -22,10 +22,7 @@ import re
 import sys
 
 import httpx
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from bench.web import Load, bare_server, combine, cookie_header, kindred_server, load, sign_in  # noqa: E402
+from web import Load, bare_server, combine, cookie_header, kindred_server, load, sign_in
 
 DEMO_MEMBER = "wangxiong"  # a plain member of the demo circle (see `kindred demo`)
 GOALS = {"hello": 0.7, "directory": 0.25}

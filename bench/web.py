@@ -1,6 +1,7 @@
 """What the web benches share: servers on loopback, a C load generator, and the server's own CPU time.
 
-Used by bench/pages.py and bench/envelopes_http.py; not a bench by itself.
+Used by bench/pages.py and bench/envelopes_http.py (`from web import ...`: a bench runs with bench/ on its
+path); not a bench by itself.
 
 - `kindred_server()` loads the demo circle into a fresh data dir (SQLite, or a scratch PostgreSQL database when
   a DATABASE_URL is given) and starts `kindred serve --no-worker` on a free port: nothing runs in the
