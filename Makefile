@@ -74,7 +74,7 @@ pytest: install
 test: gates pytest
 
 bench: install
-	$(BIN)/python bench/directory.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) node_modules kindred/static/vendor var
