@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -140,3 +142,13 @@ def cached_value(
     return _cached_many(name, [None], lambda _: version, lambda _: compute(), language=None, timeout=timeout)[
         0
     ]
+
+
+# A fragment with forms is rendered with this in place of the CSRF token (pass it as the template's
+# `csrf_token`) and filled per request by `with_csrf`: the token is per session, the fragment is not.
+CSRF_SLOT = "__kindred_csrf_slot__"
+
+
+def with_csrf(request: HttpRequest, html: str) -> SafeString:
+    """`html` (a fragment rendered with `csrf_token=CSRF_SLOT`) with this request's CSRF token filled in."""
+    return mark_safe(html.replace(CSRF_SLOT, get_token(request)))  # noqa: S308 - the token is URL-safe
