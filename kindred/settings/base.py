@@ -124,18 +124,30 @@ TEMPLATES = [
 ]
 
 
+# PostgreSQL connections come from a pool per process (psycopg_pool, through Django's OPTIONS["pool"]): a request
+# borrows one and gives it back when it finishes, so connections are kept (no connect per request) and bounded.
+# Under ASGI each request's sync code runs in a thread of its own context, so persistent connections
+# (conn_max_age > 0) piled up one per context until PostgreSQL refused clients ("too many clients"); the pool
+# returns the connection at the end of each request instead. A process holds at most DB_POOL_MAX_SIZE;
+# a request that finds them all busy waits up to DB_POOL_TIMEOUT_SECONDS for one.
+DB_POOL_MIN_SIZE = int(os.environ.get("KINDRED_DB_POOL_MIN_SIZE", "1"))
+DB_POOL_MAX_SIZE = int(os.environ.get("KINDRED_DB_POOL_MAX_SIZE", "10"))
+DB_POOL_TIMEOUT_SECONDS = float(os.environ.get("KINDRED_DB_POOL_TIMEOUT_SECONDS", "30"))
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # No persistent connections: under ASGI Django runs each request's sync code in a thread of its own
-        # context, and a kept connection stays open with that thread's state until the server process ends.
-        # With conn_max_age=60 a few servers exhausted PostgreSQL's 100 connections ("too many clients"),
-        # and every later request of that server failed. Each request (and each background task, which
-        # djhuey closes after running) opens and closes its own; a pooler (pgbouncer) is the production
-        # answer when connect time matters.
+        # conn_max_age=0: Django's own persistence off (the pool keeps the connections; the two do not mix).
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
         if config["ENGINE"] == "django.db.backends.postgresql":
             config.setdefault("OPTIONS", {})
+            config["OPTIONS"]["pool"] = {
+                "min_size": DB_POOL_MIN_SIZE,
+                "max_size": max(DB_POOL_MIN_SIZE, DB_POOL_MAX_SIZE),
+                "timeout": DB_POOL_TIMEOUT_SECONDS,
+                "max_idle": 300,
+            }
             test_name = os.environ.get("KINDRED_TEST_DB_NAME")
             if test_name:
                 config["TEST"] = {"NAME": test_name}

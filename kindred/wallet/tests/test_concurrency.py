@@ -1,6 +1,6 @@
 """Envelopes under real concurrency.
 
-PostgreSQL (real threads, one connection each): 50 members grabbing a 10-share envelope, 20 times over;
+PostgreSQL (real threads, connections from the pool): 50 members grabbing a 10-share envelope, 20 times over;
 grabs racing the expiry refund. SQLite (a FILE database in a subprocess, see fileworld.py): 8 writer
 threads never see "database is locked"; and the crash test: `kindred serve` killed with SIGKILL during a
 stream of grabs and top-ups through the API, restarted, then `ledger verify` is clean and every
@@ -81,6 +81,10 @@ def test_fifty_members_grab_a_ten_share_envelope_twenty_times(
             else:
                 with lock:
                     wins[env.pk].append(share.amount_fen)
+            finally:
+                # Back to the pool, as at the end of a request: 50 threads share its 10 connections
+                # instead of each holding one through the barrier.
+                connection.close()
 
     _run_threads(grabber, [(m,) for m in members])
     for env in envelopes:
