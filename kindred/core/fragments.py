@@ -13,6 +13,7 @@ an English page.
 
     html = fragment("circles.card", (card.pk, card.version), lambda: render_to_string(...))
     htmls = fragments("circles.card", rows, lambda r: (r["pk"], r["version"]), render_row)  # one round trip
+    htmls = fragments_batch("circles.card", ids, version_of, render_missing)  # one query for the missing
     value = cached_value("ties.graph", (circle.pk, circle.ties_version), compute_graph)
 
 Only cache what every viewer of that version may see: per-viewer parts are computed apart (or cached under
@@ -27,7 +28,7 @@ import decimal
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -78,7 +79,7 @@ def _get_many(keys: list[str]) -> dict[str, object]:
         return {}
 
 
-def _set_many(values: dict[str, object], timeout: int) -> None:
+def _set_many(values: Mapping[str, object], timeout: int) -> None:
     try:
         cache.set_many(values, timeout)
     except Exception:
@@ -89,25 +90,22 @@ def _cached_many(
     name: str,
     items: Sequence[T],
     parts: Callable[[T], Iterable[Part]],
-    make: Callable[[T], V],
+    make_many: Callable[[list[T]], Sequence[V]],
     *,
     language: str | None,
     timeout: int,
 ) -> list[V]:
     keys = [fragment_key(name, parts(item), language=language) for item in items]
     found = _get_many(list(dict.fromkeys(keys))) if keys else {}
-    made: dict[str, object] = {}
-    out: list[V] = []
+    missing: dict[str, T] = {}
     for key, item in zip(keys, items, strict=True):
-        if key in found:
-            out.append(found[key])  # type: ignore[arg-type]
-            continue
-        if key not in made:
-            made[key] = make(item)
-        out.append(made[key])  # type: ignore[arg-type]
-    if made:
+        if key not in found and key not in missing:
+            missing[key] = item
+    if missing:
+        made = dict(zip(missing, make_many(list(missing.values())), strict=True))
         _set_many(made, timeout)
-    return out
+        found = {**found, **made}
+    return [found[key] for key in keys]  # type: ignore[misc]
 
 
 def fragments(
@@ -120,9 +118,26 @@ def fragments(
 ) -> list[SafeString]:
     """The HTML of each item, in order: fetched in one `get_many`, the missing ones rendered and stored in one
     `set_many`. `parts(item)` is the item's version (id and stamp)."""
-    html = _cached_many(
-        name, items, parts, lambda item: str(render(item)), language=_language(), timeout=timeout
+    return fragments_batch(
+        name, items, parts, lambda missing: [render(item) for item in missing], timeout=timeout
     )
+
+
+def fragments_batch(
+    name: str,
+    items: Sequence[T],
+    parts: Callable[[T], Iterable[Part]],
+    render_missing: Callable[[list[T]], Sequence[str]],
+    *,
+    timeout: int = FRAGMENT_TIMEOUT,
+) -> list[SafeString]:
+    """As `fragments`, for renderers that load what they show: `render_missing(items)` gets every item not
+    cached at once (so it can read them in one query) and returns their HTML in the same order."""
+
+    def make_many(missing: list[T]) -> list[str]:
+        return [str(html) for html in render_missing(missing)]
+
+    html = _cached_many(name, items, parts, make_many, language=_language(), timeout=timeout)
     return [mark_safe(h) for h in html]  # noqa: S308 - rendered by the caller's escaping renderer
 
 
@@ -139,9 +154,9 @@ def cached_value(
 ) -> V:
     """A language-free computed value (a small picklable structure) at version `parts`."""
     version = tuple(parts)
-    return _cached_many(name, [None], lambda _: version, lambda _: compute(), language=None, timeout=timeout)[
-        0
-    ]
+    return _cached_many(
+        name, [None], lambda _: version, lambda _: [compute()], language=None, timeout=timeout
+    )[0]
 
 
 # A fragment with forms is rendered with this in place of the CSRF token (pass it as the template's

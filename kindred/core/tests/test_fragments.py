@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from kindred.core.fragments import cached_value, fragment, fragment_key, fragments
+from kindred.core.fragments import cached_value, fragment, fragment_key, fragments, fragments_batch
 
 
 class _Counting:
@@ -128,3 +128,20 @@ def test_a_cache_that_fails_still_renders(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(cache, "get_many", down)
     monkeypatch.setattr(cache, "set_many", down)
     assert fragment("t.down", (1,), lambda: "ok") == "ok"
+
+
+def test_batch_renders_only_the_missing_together() -> None:
+    batches: list[list[int]] = []
+
+    def render_missing(ids: list[int]) -> list[str]:
+        batches.append(ids)
+        return [f"<p>{i}</p>" for i in ids]
+
+    assert fragments_batch("t.batch", [1, 2], lambda i: (i, 1), render_missing) == ["<p>1</p>", "<p>2</p>"]
+    assert fragments_batch("t.batch", [3, 1, 2, 3], lambda i: (i, 1), render_missing) == [
+        "<p>3</p>",
+        "<p>1</p>",
+        "<p>2</p>",
+        "<p>3</p>",
+    ]
+    assert batches == [[1, 2], [3]]
