@@ -81,7 +81,7 @@ def _get_many(keys: list[str]) -> dict[str, object]:
 
 def _set_many(values: Mapping[str, object], timeout: int) -> None:
     try:
-        cache.set_many(values, timeout)
+        cache.set_many(dict(values), timeout)
     except Exception:
         log.exception("fragment cache write failed")
 
