@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
@@ -139,24 +141,41 @@ def invitations_recent(*, circle: Circle) -> list[Invitation]:
     )
 
 
-def circle_tree(*, circle: Circle) -> TreeNode | None:
-    """The invite tree of the circle from its origin, with counts, from ONE query of memberships."""
+TreeRow = tuple[int, int | None, str, datetime, str, int]
+
+
+def circle_tree_rows(*, circle: Circle) -> list[TreeRow]:
+    """Every membership of the circle as the tree shows it (id, sponsor, name, joined, status, depth), in
+    join order: ONE query."""
     rows = (
         Membership.objects.filter(circle=circle)
         .order_by("joined_at", "id")
         .values_list("id", "sponsor_id", "card__display_name", "joined_at", "status", "depth")
     )
+    return [
+        (pk, sponsor_id, name or "", joined, status, depth)
+        for pk, sponsor_id, name, joined, status, depth in rows
+    ]
+
+
+def tree_version(rows: list[TreeRow]) -> str:
+    """A digest of everything the tree shows: any change of a membership (a join, a removal, a rejoin under a
+    new sponsor, a new display name) gives a new version, so a tree cached under it is never stale."""
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+
+
+def tree_from_rows(rows: list[TreeRow]) -> TreeNode | None:
     return build_tree(
         TreeNode(
-            id=pk,
-            sponsor_id=sponsor_id,
-            display_name=name or "",
-            joined_at=joined,
-            status=status,
-            depth=depth,
+            id=pk, sponsor_id=sponsor_id, display_name=name, joined_at=joined, status=status, depth=depth
         )
         for pk, sponsor_id, name, joined, status, depth in rows
     )
+
+
+def circle_tree(*, circle: Circle) -> TreeNode | None:
+    """The invite tree of the circle from its origin, with counts, from ONE query of memberships."""
+    return tree_from_rows(circle_tree_rows(circle=circle))
 
 
 def invitations_of_member(*, user_id: int, member_ids: list[int]) -> dict[str, list[dict]]:

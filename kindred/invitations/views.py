@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from kindred.circles.access import membership_or_404, removal_confirmation
 from kindred.circles.models import MemberCard, Membership
 from kindred.circles.selectors import membership_get
 from kindred.circles.services import membership_remove
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -254,11 +256,22 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 @login_required
 def tree(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_or_404(request, slug)
-    root = selectors.circle_tree(circle=membership.circle)
+    circle = membership.circle
+    rows = selectors.circle_tree_rows(circle=circle)
+    organizer = membership.is_organizer  # only the organizer's tree has the removal forms
+
+    def render_tree() -> str:
+        context = {"circle": circle, "organizer": organizer, "root": selectors.tree_from_rows(rows)}
+        return render_to_string("invitations/_tree.html", {**context, "csrf_token": CSRF_SLOT})
+
+    # Rendered once per version of the memberships (a digest of every row it shows), language and role.
+    html = fragment(
+        "invitations.tree", (circle.pk, circle.slug, selectors.tree_version(rows), organizer), render_tree
+    )
     context: dict[str, Any] = {
-        "circle": membership.circle,
+        "circle": circle,
         "membership": membership,
-        "root": root,
+        "tree": with_csrf(request, html) if organizer else html,
     }
     return render(request, "invitations/tree.html", context)
 
