@@ -174,15 +174,56 @@ def messages_page(
 ) -> list[dict[str, Any]]:
     """Up to `limit` messages of the viewer's circle, oldest first: the first ones after `after`; else
     the last ones before `before`; else the latest. Both: those between, from `after` on."""
+    rows = _page(_messages(viewer.circle_id), after=after, before=before, limit=limit)
+    return serialize(rows, moderator=is_moderator(viewer))
+
+
+def _page(qs: Any, *, after: int | None, before: int | None, limit: int) -> list[Any]:
     if not 1 <= limit <= PAGE_MAX:
         raise ServiceError(_("Ask for 1 to %(n)d messages.") % {"n": PAGE_MAX}, code="bad_limit")
-    qs = _messages(viewer.circle_id)
     if after is not None:
         qs = qs.filter(pk__gt=after)
     if before is not None:
         qs = qs.filter(pk__lt=before)
     # Catching up reads forwards from `after`; otherwise the latest ones, turned oldest first.
-    rows = list(qs.order_by("id")[:limit]) if after is not None else list(qs.order_by("-id")[:limit])[::-1]
+    return list(qs.order_by("id")[:limit]) if after is not None else list(qs.order_by("-id")[:limit])[::-1]
+
+
+# What a message's rendered markup is kept under: every column whose change changes what it shows (its own
+# edits, deletion and hiding; its ask's state and catcher; the message it replies to; the cards of the
+# members it names: their display names). Read with the page, in the same query.
+STAMP_FIELDS = (
+    "id",
+    "prev_id",
+    "kind",
+    "author_id",
+    "edited_at",
+    "deleted_at",
+    "hidden_at",
+    "author__card__updated_at",
+    "reply_to_id",
+    "reply_to__edited_at",
+    "reply_to__deleted_at",
+    "reply_to__hidden_at",
+    "reply_to__author__card__updated_at",
+    "ask__status",
+    "ask__caught_by_id",
+    "ask__caught_by__card__updated_at",
+)
+
+
+def stream_page(
+    *, viewer: Membership, after: int | None = None, before: int | None = None, limit: int = PAGE_DEFAULT
+) -> list[dict[str, Any]]:
+    """The same messages as messages_page, as light rows of STAMP_FIELDS (no text, no payload): what the
+    home page needs to find each message's markup already rendered. One query."""
+    qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS)
+    return _page(qs, after=after, before=before, limit=limit)
+
+
+def messages_by_id(*, viewer: Membership, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """These messages of the viewer's circle in the API's shape, oldest first (four queries at most)."""
+    rows = list(_messages(viewer.circle_id).filter(pk__in=list(ids)).order_by("id"))
     return serialize(rows, moderator=is_moderator(viewer))
 
 
@@ -203,8 +244,8 @@ class OpenAsks:
         return round(self.caught / self.total, 4) if self.total else None
 
 
-def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
-    """The circle's open asks, newest first, and its catch rate (five queries at most)."""
+def _visible_asks(viewer: Membership) -> tuple[Any, dict[str, int]]:
+    """The circle's asks not deleted or hidden, and their counts by status (one query)."""
     visible = Ask.objects.filter(
         circle_id=viewer.circle_id, message__deleted_at__isnull=True, message__hidden_at__isnull=True
     )
@@ -214,12 +255,31 @@ def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
         caught=Count("id", filter=Q(status=Ask.Status.CAUGHT)),
         closed=Count("id", filter=Q(status=Ask.Status.CLOSED)),
     )
+    return visible, counts
+
+
+def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
+    """The circle's open asks, newest first, and its catch rate (five queries at most)."""
+    visible, counts = _visible_asks(viewer)
     rows = list(
         _messages(viewer.circle_id)
         .filter(pk__in=visible.filter(status=Ask.Status.OPEN).values("message_id"))
         .order_by("-id")[:limit]
     )
     return OpenAsks(items=serialize(rows, moderator=is_moderator(viewer)), **counts)
+
+
+def open_asks_summary(*, viewer: Membership, limit: int) -> OpenAsks:
+    """The side panel's open asks: the catch rate's counts and the newest open asks as {id, text, author:
+    {display_name}} (two queries, no more read than the panel shows)."""
+    visible, counts = _visible_asks(viewer)
+    rows = (
+        visible.filter(status=Ask.Status.OPEN)
+        .order_by("-message_id")
+        .values_list("message_id", "message__text", "message__author__card__display_name")[:limit]
+    )
+    items = [{"id": pk, "text": text, "author": {"display_name": name or ""}} for pk, text, name in rows]
+    return OpenAsks(items=items, **counts)
 
 
 # --- unread ------------------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -27,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import directory_queryset
+from kindred.core.fragments import CSRF_SLOT, fragments, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.deals import selectors as deals_selectors
 from kindred.matching import selectors as matching_selectors
@@ -222,19 +225,128 @@ def _todos(me: Membership) -> list[tuple[str, int, str]]:
     ]
 
 
+# Cards whose markup differs for every viewer and changes with another app's rows (the red envelope's grabs,
+# the meetup's answers, whom the viewer knows): rendered for each page, never kept.
+PER_VIEWER_KINDS = frozenset({Kind.ENVELOPE_SENT, Kind.MEETUP_CALLED, Kind.MEMBER_JOINED})
+
+
+def _per_viewer(me: Membership, row: dict[str, Any]) -> bool:
+    # The asker's own ask shows whom it was routed to and why (their names, worded for them).
+    return row["kind"] in PER_VIEWER_KINDS or (row["kind"] == Kind.ASK and row["author_id"] == me.pk)
+
+
+class _Shaped:
+    """The page's messages in the API's shape with what their cards show, read at the first one asked for,
+    all at once (a constant number of queries), and only when some markup must be rendered."""
+
+    def __init__(self, me: Membership, ids: list[int]) -> None:
+        self.me, self.ids = me, ids
+        self.by_id: dict[int, dict[str, Any]] | None = None
+
+    def __getitem__(self, message_id: int) -> dict[str, Any]:
+        if self.by_id is None:
+            items = decorate(self.me, selectors.messages_by_id(viewer=self.me, ids=self.ids))
+            self.by_id = {m["id"]: m for m in items}
+        return self.by_id[message_id]
+
+
+def _viewer_state(m: dict[str, Any]) -> str:
+    """Everything a per-viewer card shows beyond its message (what `decorate` added for this viewer), as
+    one value: the card's markup is kept under it, so any change of the envelope's grabs, the meetup's
+    details and answers or whom the viewer knows is a new key. Keep it in step with cards/*.html."""
+    v = m.get("envelope")
+    envelope = None
+    if v is not None:
+        grabs = [(g.member.card.display_name, g.share.amount_fen, g.luckiest) for g in v.grabs]
+        mine = v.mine.share.amount_fen if v.mine is not None else None
+        envelope = (v.can_grab, mine, v.is_sender, v.is_open, grabs)
+    mt = m.get("meetup")
+    meetup = None
+    if mt is not None:
+        meetup = (mt.pk, mt.title, mt.city, mt.starts_at, mt.going_count, mt.capacity, mt.my_status)
+    return repr(
+        (
+            envelope,
+            meetup,
+            str(m.get("my_answer", "")),
+            m.get("can_answer"),
+            m.get("you_are_them"),
+            m.get("you_know_them"),
+            m.get("known"),
+            [(r["member_id"], r["display_name"], r["reason"]) for r in m.get("routes", [])],
+            m["ask"] and (m["ask"]["status"], m["ask"]["routed_to"]),
+        )
+    )
+
+
+def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) -> list[SafeString]:
+    """The markup of each message of the page, in order, kept in the cache (core.fragments) under its
+    version: a message every viewer sees alike under its stamps (STAMP_FIELDS, read with the page) and the
+    language; a per-viewer card (and the asker's own ask) under the viewer and what it shows them
+    (`_viewer_state`, read for each page). Nothing is kept stale: any change is a new key."""
+    template = get_template("conversation/_message.html")
+    moderator = selectors.is_moderator(me)
+    slug = me.circle.slug
+    shared = [r for r in rows if not _per_viewer(me, r)]
+    own = [r for r in rows if _per_viewer(me, r)]
+    # The shared messages are read only when one's markup is missing; the per-viewer ones, always.
+    loader = _Shaped(me, [r["id"] for r in shared])
+    own_items = decorate(me, selectors.messages_by_id(viewer=me, ids=[r["id"] for r in own])) if own else []
+
+    def render(m: dict[str, Any]) -> str:
+        ctx = {"circle": me.circle, "membership": me, "m": m, "csrf_token": CSRF_SLOT}
+        return template.render(ctx)
+
+    def parts(row: dict[str, Any]) -> tuple[Any, ...]:
+        # The viewer's side: whether it is theirs, whether they see a hidden message's text and reason.
+        mine = row["author_id"] == me.pk
+        return (slug, *(row[f] for f in selectors.STAMP_FIELDS), mine, moderator and bool(row["hidden_at"]))
+
+    html = dict(
+        zip(
+            (r["id"] for r in shared),
+            fragments("conversation.message", shared, parts, lambda r: render(loader[r["id"]])),
+            strict=True,
+        )
+    )
+    by_id = {r["id"]: r for r in own}
+    html.update(
+        zip(
+            (m["id"] for m in own_items),
+            fragments(
+                "conversation.card",
+                own_items,
+                lambda m: (me.pk, *parts(by_id[m["id"]]), _viewer_state(m)),
+                render,
+            ),
+            strict=True,
+        )
+    )
+    return [with_csrf(request, html[r["id"]]) for r in rows]
+
+
+def _upcoming(me: Membership) -> list[Any]:
+    """The side panel's next meetups the member may see (as the meetups page lists them upcoming: not
+    ended yet, soonest first). One query."""
+    rows = (
+        meetups_selectors.visible_meetups(me).filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
+    )
+    return list(rows.values("pk", "title", "city", "starts_at")[:MEETUPS_SHOWN])
+
+
 def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int = 200) -> HttpResponse:
     before = _int(request.GET.get("before"))
     after = _int(request.GET.get("after"))
     unread = selectors.unread(member=me)
     if before is not None:
-        items = selectors.messages_page(viewer=me, before=before, limit=PAGE_DEFAULT)
+        rows = selectors.stream_page(viewer=me, before=before, limit=PAGE_DEFAULT)
     elif after is not None:
-        items = selectors.messages_page(viewer=me, after=after, limit=PAGE_DEFAULT)
+        rows = selectors.stream_page(viewer=me, after=after, limit=PAGE_DEFAULT)
     else:
-        items = selectors.messages_page(viewer=me, limit=PAGE_DEFAULT)
-        if unread.first_unread_id and items and unread.first_unread_id < items[0]["id"]:
+        rows = selectors.stream_page(viewer=me, limit=PAGE_DEFAULT)
+        if unread.first_unread_id and rows and unread.first_unread_id < rows[0]["id"]:
             # More unread than one page: start at the first unread (the rest comes live, or by "newer").
-            items = selectors.messages_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT)
+            rows = selectors.stream_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT)
             after = unread.last_read_id
     reply = None
     reply_id = form["reply_to"].value()
@@ -243,27 +355,27 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
             reply = selectors.message_get(viewer=me, message_id=int(reply_id))
         except (NotFound, ValueError):
             reply = None
-    asks = selectors.open_asks(viewer=me, limit=OPEN_ASKS_SHOWN)
+    asks = selectors.open_asks_summary(viewer=me, limit=OPEN_ASKS_SHOWN)
     ctx = {
         "circle": me.circle,
         "membership": me,
-        "items": decorate(me, items),
+        "stream": zip((r["id"] for r in rows), _stream(request, me, rows), strict=True),
         "live": before is None,
         "websockets": settings.KINDRED_WEBSOCKETS,
-        "last_id": items[-1]["id"] if items else 0,
-        "earlier": items[0]["id"] if items and items[0]["prev_id"] is not None else None,
+        "last_id": rows[-1]["id"] if rows else 0,
+        "earlier": rows[0]["id"] if rows and rows[0]["prev_id"] is not None else None,
         # Not the latest page: older history, or a full page from the first unread.
-        "newer": items[-1]["id"]
-        if items and (before is not None or (after and len(items) == PAGE_DEFAULT))
+        "newer": rows[-1]["id"]
+        if rows and (before is not None or (after and len(rows) == PAGE_DEFAULT))
         else None,
         "unread": unread,
         "form": form,
         "reply": reply,
         "asks": asks,
         "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
-        "meetups": meetups_selectors.meetup_lists(member=me).upcoming[:MEETUPS_SHOWN],
+        "meetups": _upcoming(me),
         "todos": _todos(me),
-        "read_form": ReadForm(initial={"last_read_id": items[-1]["id"]}) if items else None,
+        "read_form": ReadForm(initial={"last_read_id": rows[-1]["id"]}) if rows else None,
         "is_moderator": selectors.is_moderator(me),
     }
     return render(request, "conversation/home.html", ctx, status=status)
