@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.access import membership_or_404
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, PermissionDenied, ServiceError
 from kindred.notifications import selectors as notification_selectors
 from kindred.notifications.services import notifications_mark_read
@@ -36,22 +38,46 @@ def _form_error(form: Any) -> str:
     return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
+def _cached(name: str, version: tuple | None, render_html: Callable[[], str]) -> str:
+    """A list of matches, kept under the computed state it was read from (its fingerprint: the cards, the
+    ties, introductions and suppressions it depends on; and when it was computed). While a recompute is
+    due (`version` None: the names may have changed since), rendered afresh."""
+    return render_html() if version is None else fragment(name, version, render_html)
+
+
 @login_required
 @require_GET
 def matches(request: HttpRequest, slug: str) -> HttpResponse:
     me = membership_or_404(request, slug)
-    state, updating = services.matches_current(circle=me.circle)  # never recomputes in the request
-    pairs = selectors.organizer_pairs(circle=me.circle) if me.can_review else []
+    circle = me.circle
+    state, updating = services.matches_current(circle=circle)  # never recomputes in the request
+    version = (
+        None if updating or state is None else (circle.slug, state.pk, state.fingerprint, state.computed_at)
+    )
+    base = {"circle": circle, "csrf_token": CSRF_SLOT}
+
+    def render_matches() -> str:
+        views = selectors.matches_for(membership=me)
+        return render_to_string(
+            "matching/_matches.html", {**base, "matches": views, "note_max": INTRO_NOTE_MAX_LENGTH}
+        )
+
+    def render_pairs() -> str:
+        return render_to_string(
+            "matching/_pairs.html", {**base, "pairs": selectors.organizer_pairs(circle=circle)}
+        )
+
+    mine = _cached("matching.matches", version and (me.pk, *version), render_matches)
+    pairs = _cached("matching.pairs", version, render_pairs) if me.can_review else ""
     return render(
         request,
         "matching/matches.html",
         _ctx(
             me,
-            matches=selectors.matches_for(membership=me),
-            pairs=pairs,
+            matches_html=with_csrf(request, mine),
+            pairs_html=with_csrf(request, pairs),
             state=state,
             updating=updating,
-            note_max=INTRO_NOTE_MAX_LENGTH,
         ),
     )
 
