@@ -1,0 +1,210 @@
+"""The circle home keeps each message's markup (core.fragments) and is never stale: after a first view has
+filled the cache, every change of what a message or card shows is on the very next page: an edit, a deletion,
+hiding, an ask caught, a reply's parent edited, a renamed author, a red envelope grabbed, a meetup answered,
+a tie confirmed, another language. And a kept card's form carries each session's own CSRF token."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kindred.circles.services import card_update
+from kindred.conversation import services
+from kindred.conversation.models import Kind
+from kindred.conversation.receivers import on_meetup_called, on_member_joined
+from kindred.meetups.models import Meetup
+from kindred.meetups.services import meetup_create, rsvp_set
+from kindred.ties.services import tie_confirm, tie_declare
+from kindred.wallet.models import Envelope
+from kindred.wallet.services import envelope_grab
+from tests.forms import form_fields
+
+from .conftest import Cast
+from .test_views import _envelope_card, client_of, home
+
+pytestmark = pytest.mark.django_db
+
+
+def say(author: object, text: str, **kw: object) -> int:
+    return services.message_post(author=author, text=text, confirm_off_topic=True, **kw).message.pk  # type: ignore[arg-type]
+
+
+def page(c: Client, cast: Cast) -> str:
+    r = c.get(home(cast))
+    assert r.status_code == 200
+    return r.content.decode()
+
+
+def item(html: str, message_id: int) -> str:
+    """The markup of one message of the stream."""
+    found = re.search(rf'<li class="msg [^"]*" id="m{message_id}".*?</li>\n', html, re.S)
+    assert found, message_id
+    return found.group(0)
+
+
+def test_an_edit_a_deletion_and_hiding_show_at_once(cast: Cast) -> None:
+    first = say(cast.designer, "原来的话")
+    second = say(cast.designer, "第二句")
+    reader, mod = client_of(cast.distributor), client_of(cast.origin)
+    assert "原来的话" in page(reader, cast) and "第二句" in page(mod, cast)
+
+    services.message_edit(message_id=first, member=cast.designer, text="改过的话")
+    shown = item(page(reader, cast), first)
+    assert "改过的话" in shown and "原来的话" not in shown and "已编辑" in shown
+
+    services.message_delete(message_id=first, member=cast.designer)
+    shown = item(page(reader, cast), first)
+    assert "这条消息已被删除。" in shown and "改过的话" not in shown
+
+    services.message_hide(message_id=second, moderator=cast.origin, reason="离题")
+    assert "第二句" not in item(page(reader, cast), second)
+    # The moderator, who had the message kept too, now sees it hidden, with its text and the reason.
+    shown = item(page(mod, cast), second)
+    assert "已被群主或管理员隐藏。" in shown and "第二句" in shown and "离题" in shown
+
+
+def test_a_reply_quotes_its_parent_as_it_is_now_and_names_follow_the_cards(cast: Cast) -> None:
+    parent = say(cast.designer, "谁认识做发行的")
+    reply = say(cast.distributor, "我就是", reply_to_id=parent)
+    reader = client_of(cast.collector)
+    assert "谁认识做发行的" in item(page(reader, cast), reply)
+    services.message_edit(message_id=parent, member=cast.designer, text="谁认识做院线的")
+    assert "谁认识做院线的" in item(page(reader, cast), reply)
+    services.message_delete(message_id=parent, member=cast.designer)
+    assert "谁认识做院线的" not in item(page(reader, cast), reply)
+    # The author renames their card: their messages and the replies quoting them say the new name.
+    card_update(membership=cast.distributor, fields={"display_name": "老李发行"})
+    html = page(reader, cast)
+    assert "老李发行" in item(html, reply) and "发行老李" not in item(html, reply)
+
+
+def test_an_ask_caught_or_closed_shows_at_once(cast: Cast) -> None:
+    ask = say(cast.collector, "求一位PPT设计师", kind=Kind.ASK)
+    other = say(cast.collector, "再求一位摄影师", kind=Kind.ASK)
+    reader = client_of(cast.distributor)
+    html = page(reader, cast)
+    assert 'data-ask-status="open"' in item(html, ask) and 'data-ask-status="open"' in item(html, other)
+    services.ask_mark_caught(message_id=ask, member=cast.collector, catcher_id=cast.designer.pk)
+    services.ask_close(message_id=other, member=cast.collector)
+    html = page(reader, cast)
+    assert "已被 小美 接住" in item(html, ask)
+    assert 'data-ask-status="closed"' in item(html, other) and "ask ask-closed" in item(html, other)
+    # The catcher renames their card: "caught by" follows.
+    card_update(membership=cast.designer, fields={"display_name": "设计小美"})
+    assert "已被 设计小美 接住" in item(page(reader, cast), ask)
+
+
+def test_a_red_envelope_card_follows_its_grabs(cast: Cast) -> None:
+    card = _envelope_card(cast, cast.distributor)
+    envelope = Envelope.objects.get(pk=card.payload["envelope_id"])
+    viewer = client_of(cast.designer)
+    assert "已领取 0/3 个" in item(page(viewer, cast), card.pk)
+    envelope_grab(envelope=envelope, member=cast.collector)
+    assert "已领取 1/3 个" in item(page(viewer, cast), card.pk)
+    envelope_grab(envelope=envelope, member=cast.designer)
+    shown = item(page(viewer, cast), card.pk)
+    assert "已领取 2/3 个" in shown and "你抢到了 ¥" in shown and "抢红包" not in shown
+    # Another viewer's card is theirs: they can still grab.
+    assert "抢红包" in item(page(client_of(cast.admin), cast), card.pk)
+
+
+def _meetup_card(cast: Cast) -> tuple[Meetup, int]:
+    starts = timezone.now() + timedelta(days=2)
+    meetup = meetup_create(
+        circle=cast.origin.circle,
+        host=cast.origin,
+        title="北京饭局",
+        city="北京",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+    )
+    card = on_meetup_called(
+        circle_id=meetup.circle_id,
+        meetup_id=meetup.pk,
+        host_id=cast.origin.pk,
+        title=meetup.title,
+        city=meetup.city,
+        starts_at=meetup.starts_at,
+    )
+    return meetup, card.pk
+
+
+def test_a_meetup_card_follows_the_answers(cast: Cast) -> None:
+    meetup, card = _meetup_card(cast)
+    viewer = client_of(cast.designer)
+    assert "1 人参加" in item(page(viewer, cast), card)  # the host
+    rsvp_set(meetup=meetup, member=cast.collector, answer="yes")
+    assert "2 人参加" in item(page(viewer, cast), card)
+    rsvp_set(meetup=meetup, member=cast.designer, answer="yes")
+    shown = item(page(viewer, cast), card)
+    assert "3 人参加" in shown and "你的回复：参加" in shown
+    rsvp_set(meetup=meetup, member=cast.designer, answer="no")
+    shown = item(page(viewer, cast), card)
+    assert "2 人参加" in shown and "你的回复：不参加" in shown
+
+
+def test_a_newcomer_card_follows_the_viewers_ties(cast: Cast) -> None:
+    tie = tie_declare(declarer=cast.collector, other=cast.distributor, kind="friend")
+    tie_confirm(tie=tie, member=cast.distributor)
+    card = on_member_joined(membership=cast.collector)
+    viewer = client_of(cast.designer)
+    assert "发行老李" not in item(page(viewer, cast), card.pk)
+    tie = tie_declare(declarer=cast.designer, other=cast.distributor, kind="colleague")
+    tie_confirm(tie=tie, member=cast.distributor)
+    assert "、发行老李" in item(page(viewer, cast), card.pk)
+
+
+def test_each_language_gets_its_own_markup(cast: Cast) -> None:
+    first = say(cast.designer, "你好")
+    services.message_delete(message_id=first, member=cast.designer)
+    _meetup, card = _meetup_card(cast)
+    zh = client_of(cast.distributor)
+    en = Client(HTTP_ACCEPT_LANGUAGE="en")
+    en.force_login(cast.distributor.user)
+    for _ in range(2):  # filled, then kept: neither language answers for the other
+        assert "这条消息已被删除。" in item(page(zh, cast), first)
+        assert "This message was deleted." in item(page(en, cast), first)
+        assert "1 going" in item(page(en, cast), card) and "1 人参加" in item(page(zh, cast), card)
+
+
+def test_a_kept_card_form_carries_each_sessions_own_csrf_token(cast: Cast) -> None:
+    card = _envelope_card(cast, cast.distributor)
+    _meetup, meetup_card = _meetup_card(cast)
+    grab = reverse("conversation:grab", args=[cast.origin.circle.slug, card.pk])
+    rsvp = reverse("conversation:rsvp", args=[cast.origin.circle.slug, meetup_card])
+    tokens = set()
+    for _ in range(2):  # the same member in two browsers: two sessions, the card kept once
+        c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", enforce_csrf_checks=True)
+        c.force_login(cast.designer.user)
+        html = page(c, cast)
+        fields = dict(form_fields(html, rsvp))
+        tokens.add(fields["csrfmiddlewaretoken"])
+        assert c.post(rsvp, {**fields, "answer": "maybe"}).status_code == 302
+    assert len(tokens) == 2
+    html = page(c, cast)
+    assert c.post(grab, dict(form_fields(html, grab))).status_code == 302
+    assert "你抢到了 ¥" in item(page(c, cast), card.pk)
+
+
+def _queries(c: Client, cast: Cast) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        page(c, cast)
+    return len(ctx.captured_queries)
+
+
+def test_a_kept_page_reads_less_and_the_same_for_any_number_of_messages(cast: Cast) -> None:
+    for i in range(60):
+        say(cast.designer if i % 2 else cast.distributor, f"第{i}句")
+    c = client_of(cast.collector)
+    filled = _queries(c, cast)
+    kept = _queries(c, cast)
+    assert kept < filled, (kept, filled)
+    # Plain messages kept: the light rows (one query) and the side panels; the messages are not read again.
+    assert kept == 13, kept
