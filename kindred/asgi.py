@@ -6,10 +6,12 @@ browsers, an `Authorization: Bearer` token for other clients), then the routes o
 
 import os
 
-from django.core.asgi import get_asgi_application
+from kindred.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kindred.settings.dev")
-# Django first: the apps must be loaded before the consumers (and their models) are imported.
+
+# Django first: the apps must be loaded before the consumers (and their models) are imported. Its middleware
+# stack runs sync, in one thread hop per request (kindred/core/asgi.py).
 django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
