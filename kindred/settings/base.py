@@ -288,6 +288,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kindred <noreply@loca
 SITE_URL = os.environ.get("KINDRED_SITE_URL", "http://localhost:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read through the cache (the database stays the record: every write goes to both, a miss reads
+# the row): a signed-in page skips one query. Only the session store writes sessions (sign-in, sign-out,
+# password change all go through it, in the serving process), and the cache is shared by every serving process
+# (one process on the in-memory cache; several need REDIS_URL, which is the cache too), so a cached session is
+# never one the database no longer has. Whether the user may still be signed in (inactive, deleted, a changed
+# password) is checked against the user's row on every request, as before.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the cookie-free meta tag; keep Django's default.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
