@@ -379,6 +379,60 @@ class TextIndex:
         np.fill_diagonal(r, 0.0)
         return r
 
+    def _embedded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(needs, offers) embeddings of every card, encoded once."""
+        cached: tuple[np.ndarray, np.ndarray] | None = self.__dict__.get("_vectors")
+        if cached is None:
+            cached = (
+                embed.encode(self.embedder, self.need_texts),
+                embed.encode(self.embedder, self.offer_texts),
+            )
+            self.__dict__["_vectors"] = cached
+        return cached
+
+    def _client_shares(self, forward: np.ndarray, backward: np.ndarray, rows: np.ndarray) -> None:
+        """In place, for the pairs (rows[p], every card): a member who needs clients is answered at least
+        CLIENT_SHARE as well by someone who needs what they offer (both directions)."""
+        if not self.clients:
+            return
+        seekers = np.zeros(len(self.keys), dtype=bool)
+        seekers[np.fromiter(self.clients, dtype=np.int64)] = True
+        raw_forward = forward.copy()
+        mine = seekers[rows]
+        forward[mine] = np.maximum(forward[mine], CLIENT_SHARE * backward[mine])
+        backward[:, seekers] = np.maximum(backward[:, seekers], CLIENT_SHARE * raw_forward[:, seekers])
+
+    def reciprocal_rows(self, rows: np.ndarray, fusion: str = DEFAULT_FUSION) -> np.ndarray:
+        """Rows `rows` of reciprocal(fusion) (len(rows) × n), from sparse products of those rows only."""
+        forward = np.asarray((self.needs[rows] @ self.offers.T).toarray())  # s[row, j]
+        backward = np.asarray((self.offers[rows] @ self.needs.T).toarray())  # s[j, row]
+        if self.embedder is not None:
+            needs_e, offers_e = self._embedded()
+            forward = embed.blend(forward, np.clip(needs_e[rows] @ offers_e.T, 0.0, 1.0))
+            backward = embed.blend(backward, np.clip(offers_e[rows] @ needs_e.T, 0.0, 1.0))
+        self._client_shares(forward, backward, rows)
+        fused = FUSIONS[fusion](forward, backward)
+        fused[np.arange(len(rows)), rows] = 0.0
+        return fused
+
+    def reciprocal_pairs(self, xs: np.ndarray, ys: np.ndarray, fusion: str = DEFAULT_FUSION) -> np.ndarray:
+        """reciprocal(fusion)[xs[p], ys[p]] for each pair, without any n × n matrix."""
+        forward = np.asarray(self.needs[xs].multiply(self.offers[ys]).sum(axis=1)).ravel()
+        backward = np.asarray(self.offers[xs].multiply(self.needs[ys]).sum(axis=1)).ravel()
+        if self.embedder is not None:
+            needs_e, offers_e = self._embedded()
+            forward = embed.blend(forward, np.clip((needs_e[xs] * offers_e[ys]).sum(axis=1), 0.0, 1.0))
+            backward = embed.blend(backward, np.clip((offers_e[xs] * needs_e[ys]).sum(axis=1), 0.0, 1.0))
+        if self.clients:
+            seekers = np.zeros(len(self.keys), dtype=bool)
+            seekers[np.fromiter(self.clients, dtype=np.int64)] = True
+            fx = np.where(seekers[xs], np.maximum(forward, CLIENT_SHARE * backward), forward)
+            backward = np.where(seekers[ys], np.maximum(backward, CLIENT_SHARE * forward), backward)
+            forward = fx
+        fused = FUSIONS[fusion](forward, backward)
+        fused[xs == ys] = 0.0
+        return fused
+
     def row_scores(self, key: int, fusion: str = DEFAULT_FUSION) -> tuple[np.ndarray, np.ndarray]:
         """(one-way s(key → every card), reciprocal scores of key against every card), for one member
         without the full matrix: two sparse products of one row."""
@@ -407,6 +461,12 @@ class TextIndex:
         """The features that make s(needer → offerer), strongest first, as the words on both cards.
 
         A word contained in a stronger matched word is left out (视频 beside 短视频)."""
+        memo: dict[tuple[int, int, int], list[TermMatch]] = self.__dict__.setdefault("_matched", {})
+        if (needer, offerer, limit) not in memo:
+            memo[needer, offerer, limit] = self._matched_terms(needer, offerer, limit)
+        return list(memo[needer, offerer, limit])
+
+    def _matched_terms(self, needer: int, offerer: int, limit: int) -> list[TermMatch]:
         a, b = self.row[needer], self.row[offerer]
         need = self._row_dict("needs", a)
         offer = self._row_dict("offers", b)
@@ -414,11 +474,16 @@ class TextIndex:
             ((need[j] * offer[j], self.terms[j]) for j in need.keys() & offer.keys()),
             key=lambda t: (-t[0], t[1]),
         )
-        found = [
-            TermMatch(need=self.need_sides[a].words[f], offer=self.offer_sides[b].words[f], weight=w)
-            for w, f in scored
+        need_words, offer_words = self.need_sides[a].words, self.offer_sides[b].words
+        shown = tuple((need_words[f], offer_words[f]) for _w, f in scored)
+        # Which of them a person reads depends on the words alone: decided once per list of words.
+        memo: dict[tuple[tuple[str, str], ...], list[int]] = self.__dict__.setdefault("_readable", {})
+        if shown not in memo:
+            found = [TermMatch(need=n, offer=o, weight=float(i)) for i, (n, o) in enumerate(shown)]
+            memo[shown] = [int(t.weight) for t in _readable(found)]
+        return [
+            TermMatch(need=shown[i][0], offer=shown[i][1], weight=scored[i][0]) for i in memo[shown][:limit]
         ]
-        return _readable(found)[:limit]
 
     def shared_offer_terms(self, a: int, b: int, limit: int = EXPLAIN_TERMS) -> tuple[str, ...]:
         """Words of card a's offers side that card b's offers side shares (for overlap of business)."""

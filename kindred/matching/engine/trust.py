@@ -11,6 +11,12 @@ kindred.matching.models). The trust score of a pair (x, y) is in the resource-al
 - t orders the pairs the first term cannot tell apart (above all the many pairs with no one in common):
   three-hop resource (RA3: Σ w·w·w/(s(z)·s(u)) over paths x–z–u–y), or "quiet pairs first" (low strengths).
 - Which f and t suit a graph is chosen on that graph's own edges (seeded hold-outs), see LinkPredictor.
+  Choosing costs a few passes over the graph: the product chooses once per version of the graph, in the
+  background, and every recompute reuses the choice (kindred.matching.services.trust_variant_choose).
+
+Nothing of size n × n is ever held: scores are computed a block of rows at a time (at most BLOCK_CELLS
+cells), a pair's score gathers over the neighbours of one end, and the best new pairs are merged block by
+block. At 4 000 nodes and 90 000 edges a full pass takes seconds and ~100 MB.
 
 The same LinkPredictor serves the product (kindred.matching.selectors), the command line
 (python -m kindred.matching.linkpred) and bench/linkpred.py.
@@ -18,7 +24,8 @@ The same LinkPredictor serves the product (kindred.matching.selectors), the comm
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +33,8 @@ import scipy.sparse as sp
 
 # Trust paths are at most this many edges long (A — X — Y — B); longer chains are not trust.
 MAX_PATH_EDGES = 3
+# The largest dense block of scores held at once (rows × n cells, float64): 2M cells = 16 MB.
+BLOCK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -42,76 +51,209 @@ class TrustGraph:
     """An undirected weighted graph over nodes 0..n-1 (self-loops dropped, parallel edges: the max weight)."""
 
     def __init__(self, n: int, edges: Iterable[tuple[int, int, float]]) -> None:
-        self.n = n
-        best: dict[tuple[int, int], float] = {}
-        for a, b, w in edges:
-            if a == b or w <= 0:
-                continue
-            key = (a, b) if a < b else (b, a)
-            if w > best.get(key, 0.0):
-                best[key] = float(w)
-        if best:
-            pairs = np.array(list(best), dtype=np.int64)
-            weights = np.array(list(best.values()), dtype=np.float64)
-            rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
-            cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
-            data = np.concatenate([weights, weights])
+        listed = list(edges)
+        if listed:
+            arr = np.array(listed, dtype=np.float64).reshape(-1, 3)
+            a, b, w = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
         else:
-            rows = cols = np.zeros(0, dtype=np.int64)
-            data = np.zeros(0)
+            a = b = np.zeros(0, dtype=np.int64)
+            w = np.zeros(0)
+        self._build(n, a, b, w)
+
+    @classmethod
+    def from_arrays(cls, n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray | None = None) -> TrustGraph:
+        """The graph of the edges a[i] — b[i] (weight w[i], 1 when w is None), without a Python loop."""
+        graph = cls.__new__(cls)
+        a = np.asarray(a, dtype=np.int64)
+        b = np.asarray(b, dtype=np.int64)
+        graph._build(n, a, b, np.ones(len(a)) if w is None else np.asarray(w, dtype=np.float64))
+        return graph
+
+    def _build(self, n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> None:
+        self.n = n
+        keep = (a != b) & (w > 0)
+        lo, hi, w = np.minimum(a, b)[keep], np.maximum(a, b)[keep], w[keep]
+        if len(lo):
+            # Parallel edges: the largest weight (sorted by pair, then weight; the last of each pair wins).
+            order = np.lexsort((w, hi, lo))
+            lo, hi, w = lo[order], hi[order], w[order]
+            last = np.ones(len(lo), dtype=bool)
+            last[:-1] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+            lo, hi, w = lo[last], hi[last], w[last]
+        rows = np.concatenate([lo, hi])
+        cols = np.concatenate([hi, lo])
+        data = np.concatenate([w, w])
         self.adj: sp.csr_matrix = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+        self.adj.sort_indices()
         strength = np.asarray(self.adj.sum(axis=1)).ravel()
         self.strength = strength
         inv = np.zeros(n)
         nz = strength > 0
         inv[nz] = 1.0 / strength[nz]
+        self.inv_strength = inv
         # A·D⁻¹: each column scaled by the inverse strength of the middle node.
         self._adj_inv = (self.adj @ sp.diags(inv)).tocsr()
 
     @classmethod
     def from_pairs(cls, pairs: Iterable[tuple[int, int]]) -> TrustGraph:
-        edges = [(a, b, 1.0) for a, b in pairs]
-        n = 1 + max((max(a, b) for a, b, _w in edges), default=-1)
-        return cls(n, edges)
+        arr = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+        n = int(arr.max()) + 1 if len(arr) else 0
+        return cls.from_arrays(n, arr[:, 0], arr[:, 1])
+
+    def fingerprint(self) -> str:
+        """A digest of the graph (its size, every edge and weight): equal graphs, equal fingerprints."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(np.int64(self.n).tobytes())
+        for part in (self.adj.indptr, self.adj.indices):
+            digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(self.adj.data, dtype=np.float64).tobytes())
+        return digest.hexdigest()
+
+    def upper_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge once, as arrays (a < b, weight), in (a, b) order."""
+        upper = sp.triu(self.adj, k=1).tocsr()
+        upper.sort_indices()
+        rows = np.repeat(np.arange(self.n), np.diff(upper.indptr))
+        return rows, upper.indices.astype(np.int64), upper.data
 
     def has_edge(self, a: int, b: int) -> bool:
         return bool(self.adj[a, b] != 0)
 
-    # --- paths ----------------------------------------------------------------------------------------
-
     def neighbors(self, x: int) -> dict[int, float]:
         start, end = self.adj.indptr[x], self.adj.indptr[x + 1]
         return dict(zip(self.adj.indices[start:end].tolist(), self.adj.data[start:end].tolist(), strict=True))
+
+    def _row(self, x: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.adj.indptr[x], self.adj.indptr[x + 1]
+        return self.adj.indices[start:end], self.adj.data[start:end]
+
+    def gather(self, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The neighbours of every ys[p], flattened: (p, neighbour, weight), in ys order then CSR order."""
+        indptr = self.adj.indptr
+        counts = (indptr[ys + 1] - indptr[ys]).astype(np.int64)
+        owner = np.repeat(np.arange(len(ys)), counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        pos = np.repeat(indptr[ys].astype(np.int64), counts) + offsets
+        return owner, self.adj.indices[pos].astype(np.int64), self.adj.data[pos]
+
+    # --- paths ----------------------------------------------------------------------------------------
+
+    def weights(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """w(a[p], b[p]) for each pair (0 where there is no edge), by binary search in the CSR arrays."""
+        keys: np.ndarray | None = self.__dict__.get("_edge_keys")
+        if keys is None:
+            keys = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.adj.indptr)) * self.n
+            keys = keys + self.adj.indices
+            self.__dict__["_edge_keys"] = keys
+        want = np.asarray(a, dtype=np.int64) * self.n + np.asarray(b, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+        if not len(keys):
+            return np.zeros(len(want))
+        return np.where(keys[pos] == want, self.adj.data[pos], 0.0)
 
     def paths_from(self, source: int, targets: Iterable[int]) -> dict[int, TrustPath]:
         """The strongest path of at most MAX_PATH_EDGES edges from `source` to each reachable target.
 
         Among paths of the fewest edges, the one whose product of weights divided by the strengths of the
         people in the middle is largest: the connector who knows both well and is not a hub (the RA term).
+        Of equal ones, the first met going through the source's ties in order.
         """
-        wanted = set(targets)
-        # best[node] = (-value, path) over paths with the fewest edges (BFS layers).
-        found: dict[int, TrustPath] = {}
-        layer: dict[int, tuple[float, tuple[int, ...]]] = {source: (1.0, (source,))}
-        seen = {source}
-        for _step in range(MAX_PATH_EDGES):
-            nxt: dict[int, tuple[float, tuple[int, ...]]] = {}
-            for node, (value, path) in layer.items():
-                damp = 1.0 if node == source else max(self.strength[node], 1e-12)
-                for other, w in self.neighbors(node).items():
-                    if other in seen:
-                        continue
-                    cand = value * w / damp
-                    if other not in nxt or cand > nxt[other][0] + 1e-15:
-                        nxt[other] = (cand, (*path, other))
-            for node, (value, path) in nxt.items():
-                seen.add(node)
-                if node in wanted:
-                    found[node] = TrustPath(nodes=path, strength=value)
-            if not nxt or wanted <= set(found):
-                break
-            layer = nxt
+        wanted = sorted({int(t) for t in targets})
+        found = self.paths_many(
+            np.full(len(wanted), source, dtype=np.int64), np.array(wanted, dtype=np.int64)
+        )
+        return {t: path for (_s, t), path in found.items()}
+
+    def paths_many(self, xs: np.ndarray, ys: np.ndarray) -> dict[tuple[int, int], TrustPath]:
+        """paths_from for many (source, target) pairs at once: {(source, target): path} for the pairs that
+        have one. Only the targets' own ties are looked at, except for a target three edges away (then
+        the source's two-hop neighbourhood, once per source)."""
+        xs = np.asarray(xs, dtype=np.int64)
+        ys = np.asarray(ys, dtype=np.int64)
+        found: dict[tuple[int, int], TrustPath] = {}
+        direct = self.weights(xs, ys)
+        for x, y, w in zip(xs.tolist(), ys.tolist(), direct.tolist(), strict=True):
+            if w > 0:
+                found[x, y] = TrustPath(nodes=(x, y), strength=w)
+        rest = np.flatnonzero((direct == 0) & (xs != ys))
+        if not len(rest):
+            return found
+        # Two edges: the best z among the target's ties that the source knows (of equals, the smallest z:
+        # the first of the source's ties in order).
+        owner, z, w = self.gather(ys[rest])
+        value = self.weights(xs[rest][owner], z) * w * self.inv_strength[z]
+        ok = value > 0
+        owner, z, value = owner[ok], z[ok], value[ok]
+        order = np.lexsort((z, -value, owner))
+        head = order[np.r_[True, owner[order][1:] != owner[order][:-1]]] if len(order) else order
+        reached = np.zeros(len(rest), dtype=bool)
+        for p, mid, v in zip(owner[head].tolist(), z[head].tolist(), value[head].tolist(), strict=True):
+            x, y = int(xs[rest[p]]), int(ys[rest[p]])
+            found[x, y] = TrustPath(nodes=(x, mid, y), strength=v)
+            reached[p] = True
+        if MAX_PATH_EDGES < 3:
+            return found
+        far: dict[int, list[int]] = {}
+        for p in np.flatnonzero(~reached).tolist():
+            far.setdefault(int(xs[rest[p]]), []).append(int(ys[rest[p]]))
+        for source, targets in far.items():
+            nbr, w1 = self._row(source)
+            for t, path in self._three_edge_paths(source, nbr, w1, sorted(set(targets))).items():
+                found[source, t] = path
         return found
+
+    def _three_edge_paths(
+        self, source: int, nbr: np.ndarray, w1: np.ndarray, targets: list[int]
+    ) -> dict[int, TrustPath]:
+        # The source's second layer, in the order a breadth-first walk meets it: the best z for each u.
+        owner, u, w = self.gather(nbr)
+        value = w1[owner] * w * self.inv_strength[nbr[owner]]
+        near = np.zeros(self.n, dtype=bool)
+        near[nbr] = True
+        near[source] = True
+        met = np.arange(len(u))  # order met: by z, then z's ties in order
+        t_owner, t_u, t_w = self.gather(np.array(targets, dtype=np.int64))
+        beside = np.zeros(self.n, dtype=bool)  # only a tie of a far target can be the last go-between
+        beside[t_u] = True
+        ok = ~near[u] & beside[u]
+        owner, u, value, met = owner[ok], u[ok], value[ok], met[ok]
+        order = np.lexsort((met, -value, u))
+        u_sorted = u[order]
+        head = np.ones(len(order), dtype=bool)
+        head[1:] = u_sorted[1:] != u_sorted[:-1]
+        best_idx = order[head]  # per u: the best value, first met among equals
+        first_met = np.full(self.n, len(met) + len(near), dtype=np.int64)
+        np.minimum.at(first_met, u, met)
+        val2 = np.zeros(self.n)
+        via2 = np.full(self.n, -1, dtype=np.int64)
+        val2[u[best_idx]] = value[best_idx]
+        via2[u[best_idx]] = nbr[owner[best_idx]]
+        found: dict[int, TrustPath] = {}
+        t_value = val2[t_u] * t_w * self.inv_strength[t_u]
+        for p, t in enumerate(targets):
+            sel = (t_owner == p) & (t_value > 0)
+            if sel.any():
+                us, vs = t_u[sel], t_value[sel]
+                best = _first_best(vs, first_met[us])
+                mid = int(us[best])
+                found[t] = TrustPath(nodes=(source, int(via2[mid]), mid, t), strength=float(vs[best]))
+        return found
+
+
+def _first_best(values: np.ndarray, met: np.ndarray) -> int:
+    """Index of the largest value; of equals (to 1e-15), the one met first."""
+    top = values.max()
+    close = np.flatnonzero(values >= top - 1e-15)
+    return int(close[np.argmin(met[close])])
+
+
+def _kth_largest(values: np.ndarray, k: int) -> float:
+    """The k-th largest of `values` (1 ≤ k ≤ len). Zeros, often most of them, are set aside first:
+    numpy's selection slows down badly on long runs of equal values."""
+    positive = values[values > 0]
+    if len(positive) < k:
+        return 0.0 if len(positive) < len(values) else float(np.min(values))
+    return float(np.partition(positive, len(positive) - k)[len(positive) - k])
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -121,6 +263,27 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-scores, k - 1)[:k]
     return part[np.lexsort((part, -scores[part]))]
+
+
+def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest positive scores, best first (ties: smaller index first). Zeros, most of
+    a row, are set aside before selecting (numpy's selection is slow on long runs of equal values)."""
+    pos = np.flatnonzero(scores > 0)
+    if k <= 0:
+        return pos[:0]
+    if len(pos) > k:
+        vals = scores[pos]
+        kth = -np.partition(-vals, k - 1)[k - 1]
+        above = pos[vals > kth]
+        pos = np.concatenate([above, pos[vals == kth][: k - len(above)]])
+    return pos[np.lexsort((pos, -scores[pos]))]
+
+
+def row_blocks(rows: np.ndarray, n: int, cells: int = BLOCK_CELLS) -> Iterator[np.ndarray]:
+    """`rows` in consecutive blocks of at most `cells` / n rows (at least one)."""
+    size = max(1, cells // max(n, 1))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 # --- the link predictor: a resource-allocation score whose variant is chosen on the graph itself -----------
@@ -133,11 +296,17 @@ BASES: dict[str, str] = {"ra": "1/s", "ra08": "1/s^0.8", "aa": "1/log(1+s)"}
 TIEBREAKS: tuple[str, ...] = ("ra3", "quiet", "none")
 DEFAULT_VARIANT = ("ra", "ra3")
 TIEBREAK_SCALE = 1e-9  # the tie-break term is below any difference of base scores that matters
-INNER_ROUNDS = 5
 INNER_HOLDOUT = 0.1  # share of the known edges hidden to choose the variant
 INNER_NEGATIVES_PER_EDGE = 10
 INNER_TOP = 100
 MIN_EDGES_TO_TUNE = 20
+# The tuning sample is bounded: INNER_EDGE_ROUNDS / edges seeded rounds, at least INNER_MIN_ROUNDS and at
+# most INNER_MAX_ROUNDS (a small graph gets many rounds, their precision is noisy; a large one a few, each
+# round is one pass over the graph), and the AUC of at most INNER_AUC_EDGES hidden edges per round.
+INNER_EDGE_ROUNDS = 400_000
+INNER_MIN_ROUNDS = 2
+INNER_MAX_ROUNDS = 20
+INNER_AUC_EDGES = 3_000
 
 
 def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
@@ -152,22 +321,31 @@ def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
     return inv
 
 
+def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return lo.astype(np.int64) * max(n, 1) + hi
+
+
 def _sample_non_edges(
-    rng: np.random.Generator, n: int, known: set[tuple[int, int]], want: int
+    rng: np.random.Generator, n: int, known: np.ndarray, want: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    want = min(want, n * (n - 1) // 2 - len(known))
-    neg: set[tuple[int, int]] = set()
-    tries = 0
-    while len(neg) < want and tries < max(want, 1) * 50:
-        tries += 1
-        a, b = (int(v) for v in rng.integers(0, n, 2))
-        if a != b and (min(a, b), max(a, b)) not in known:
-            neg.add((min(a, b), max(a, b)))
-    pairs = sorted(neg)
-    return (
-        np.array([a for a, _b in pairs], dtype=np.int64),
-        np.array([b for _a, b in pairs], dtype=np.int64),
-    )
+    """`want` distinct pairs (a < b) that are not in `known` (sorted pair keys), in (a, b) order."""
+    want = max(0, min(want, n * (n - 1) // 2 - len(known)))
+    found = np.zeros(0, dtype=np.int64)
+    for _try in range(50):
+        if len(found) >= want:
+            break
+        draw = rng.integers(0, n, size=(2 * (want - len(found)) + 16, 2))
+        draw = draw[draw[:, 0] != draw[:, 1]]
+        keys = _pair_keys(draw[:, 0], draw[:, 1], n)
+        keys = keys[~np.isin(keys, known)]
+        # first occurrences in draw order, then never twice
+        _u, first = np.unique(keys, return_index=True)
+        keys = keys[np.sort(first)]
+        keys = keys[~np.isin(keys, found)]
+        found = np.concatenate([found, keys[: want - len(found)]])
+    found = np.sort(found)
+    return found // max(n, 1), found % max(n, 1)
 
 
 def auc_with_ties(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -188,72 +366,126 @@ def auc_with_ties(pos: np.ndarray, neg: np.ndarray) -> float:
     return float((r_pos - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+class _Best:
+    """The k best (value, row, col) seen so far: larger value first, then smaller row, then smaller col."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.vals = np.zeros(0)
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+
+    def floor(self) -> float:
+        """A value a pair must reach to enter (−inf until k are held)."""
+        return float(self.vals[-1]) if len(self.vals) >= self.k else -np.inf
+
+    def add(self, vals: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+        v = np.concatenate([self.vals, vals])
+        r = np.concatenate([self.rows, rows])
+        c = np.concatenate([self.cols, cols])
+        order = np.lexsort((c, r, -v))[: self.k]
+        self.vals, self.rows, self.cols = v[order], r[order], c[order]
+
+
 class LinkPredictor:
     """The trust score of the product and of `python -m kindred.matching.linkpred`.
 
     score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  TIEBREAK_SCALE · t(x, y)
 
     with f from BASES and t from TIEBREAKS. Which f and t fit a graph is decided on that graph alone: a
-    seeded tenth of its edges is hidden, every variant scores the hidden edges against sampled non-edges
-    (AUC, ties half) and its top new pairs (precision), and the best sum wins; RA with the three-hop
-    tie-break when too few edges to tell. Nothing outside the given edges is looked at.
+    seeded tenth of its edges is hidden, every base is judged by the precision of its top new pairs and
+    every tie-break by the AUC of hidden edges against sampled non-edges (ties half), over a few seeded
+    rounds (fewer on a large graph: tuning_rounds); RA with the three-hop tie-break when too few
+    edges to tell. Nothing outside the given edges is looked at.
     """
 
     def __init__(self, graph: TrustGraph, *, variant: tuple[str, str] | None = None, seed: int = 0) -> None:
         self.graph = graph
         self.variant = variant or self.choose_variant(graph, seed=seed)
         base, tie = self.variant
-        adj = graph.adj
-        self._left = (adj @ sp.diags(_divisor(graph.strength, base))).tocsr()
+        if base not in BASES or tie not in TIEBREAKS:
+            raise ValueError(f"unknown variant {self.variant!r}")
+        self._left = (graph.adj @ sp.diags(_divisor(graph.strength, base))).tocsr()
         self._tie = tie
+
+    # --- choosing the variant ---------------------------------------------------------------------------
+
+    @staticmethod
+    def tuning_rounds(edges: int) -> int:
+        return max(INNER_MIN_ROUNDS, min(INNER_MAX_ROUNDS, INNER_EDGE_ROUNDS // max(edges, 1)))
 
     @staticmethod
     def choose_variant(graph: TrustGraph, *, seed: int = 0) -> tuple[str, str]:
         """The base with the best precision of its top new pairs, then the tie-break with the best AUC,
-        each averaged over INNER_ROUNDS seeded hold-outs of the graph's own edges."""
-        upper = sp.triu(graph.adj, k=1).tocoo()
-        m = len(upper.data)
+        each averaged over seeded hold-outs of the graph's own edges."""
+        ea, eb, ew = graph.upper_edges()
+        m = len(ea)
         if m < MIN_EDGES_TO_TUNE:
             return DEFAULT_VARIANT
         rng = np.random.default_rng(seed)
-        known = set(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
+        known = np.sort(_pair_keys(ea, eb, graph.n))
         precision = dict.fromkeys(BASES, 0.0)
         auc = dict.fromkeys(TIEBREAKS, 0.0)
-        for _round in range(INNER_ROUNDS):
+        for _round in range(LinkPredictor.tuning_rounds(m)):
             perm = rng.permutation(m)
             hide = max(1, round(m * INNER_HOLDOUT))
-            test_idx, keep_idx = perm[:hide], perm[hide:]
-            inner = TrustGraph(
-                graph.n,
-                zip(
-                    upper.row[keep_idx].tolist(),
-                    upper.col[keep_idx].tolist(),
-                    upper.data[keep_idx].tolist(),
-                    strict=True,
-                ),
+            test_idx, keep_idx = np.sort(perm[:hide]), perm[hide:]
+            inner = TrustGraph.from_arrays(graph.n, ea[keep_idx], eb[keep_idx], ew[keep_idx])
+            judged = (
+                test_idx[:INNER_AUC_EDGES]
+                if hide <= INNER_AUC_EDGES
+                else np.sort(rng.choice(test_idx, INNER_AUC_EDGES, replace=False))
             )
-            tx, ty = upper.row[test_idx], upper.col[test_idx]
-            nx_, ny_ = _sample_non_edges(rng, graph.n, known, hide * INNER_NEGATIVES_PER_EDGE)
-            hidden = set(zip(tx.tolist(), ty.tolist(), strict=True))
+            tx, ty = ea[judged], eb[judged]
+            nx_, ny_ = _sample_non_edges(rng, graph.n, known, len(judged) * INNER_NEGATIVES_PER_EDGE)
+            hidden = np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))
             top = min(INNER_TOP, hide)
-            for base in BASES:
-                lp = LinkPredictor(inner, variant=(base, DEFAULT_VARIANT[1]))
-                precision[base] += sum((a, b) in hidden for a, b, _s in lp.top_new_pairs(top)) / top
+            ra = LinkPredictor(inner, variant=DEFAULT_VARIANT)
+            for base, (rows, cols, _v) in ra.top_new_pairs_by_base(top, tuple(BASES)).items():
+                precision[base] += float(np.isin(_pair_keys(rows, cols, graph.n), hidden).sum()) / top
+            xs, ys = np.concatenate([tx, nx_]), np.concatenate([ty, ny_])
+            base_scores = ra.base_scores(xs, ys)
             for tie in TIEBREAKS:
-                lp = LinkPredictor(inner, variant=(DEFAULT_VARIANT[0], tie))
-                auc[tie] += auc_with_ties(lp.score_pairs(tx, ty), lp.score_pairs(nx_, ny_))
+                s = base_scores + TIEBREAK_SCALE * ra.tiebreak(xs, ys, tie)
+                auc[tie] += auc_with_ties(s[: len(tx)], s[len(tx) :])
         # max() keeps the first of equals: the defaults come first in BASES and TIEBREAKS.
         best_base = max(BASES, key=lambda b: precision[b] - 1e-9 * list(BASES).index(b))
         best_tie = max(TIEBREAKS, key=lambda t: auc[t] - 1e-9 * TIEBREAKS.index(t))
         return best_base, best_tie
 
-    def _tiebreak(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # --- scores of given pairs --------------------------------------------------------------------------
+
+    def _by_first(self, x: np.ndarray, y: np.ndarray, row_matrix: sp.csr_matrix, two_hop: bool) -> np.ndarray:
+        """Σ_u R[x, u]·w(u, y) for each pair, where R is `row_matrix` (or its product with A·D⁻¹ when
+        `two_hop`), computed a block of distinct x at a time."""
         g = self.graph
-        if self._tie == "ra3":
-            left = g._adj_inv[x] @ g._adj_inv
-            raw = np.asarray(left.multiply(g.adj[y]).sum(axis=1)).ravel()
+        out = np.zeros(len(x))
+        if not len(x):
+            return out
+        ux, local = np.unique(x, return_inverse=True)
+        order = np.argsort(local, kind="stable")
+        bounds = np.searchsorted(local[order], np.arange(len(ux) + 1))
+        done = 0
+        for rows in row_blocks(ux, g.n):
+            block = row_matrix[rows]
+            dense = (block @ g._adj_inv).toarray() if two_hop else block.toarray()
+            idx = order[bounds[done] : bounds[done + len(rows)]]
+            owner, nb, w = g.gather(y[idx])
+            vals = dense[local[idx][owner] - done, nb] * w
+            out[idx] = np.bincount(owner, weights=vals, minlength=len(idx))
+            done += len(rows)
+        return out
+
+    def base_scores(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self._by_first(x, y, self._left, two_hop=False)
+
+    def tiebreak(self, x: np.ndarray, y: np.ndarray, tie: str | None = None) -> np.ndarray:
+        g = self.graph
+        tie = tie or self._tie
+        if tie == "ra3":
+            raw = self._by_first(x, y, g._adj_inv, two_hop=True)
             return raw / (1.0 + raw)
-        if self._tie == "quiet":
+        if tie == "quiet":
             return 1.0 / (1.0 + g.strength[x] * g.strength[y])
         return np.zeros(len(x))
 
@@ -264,38 +496,96 @@ class LinkPredictor:
         inside = (x >= 0) & (x < self.graph.n) & (y >= 0) & (y < self.graph.n)
         if inside.any():
             xi, yi = x[inside], y[inside]
-            base = np.asarray(self._left[xi].multiply(self.graph.adj[yi]).sum(axis=1)).ravel()
-            out[inside] = base + TIEBREAK_SCALE * self._tiebreak(xi, yi)
+            out[inside] = self.base_scores(xi, yi) + TIEBREAK_SCALE * self.tiebreak(xi, yi)
         return out
+
+    # --- dense rows, a block at a time --------------------------------------------------------------------
+
+    def base_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Dense base scores of `rows` against every node (len(rows) × n)."""
+        return np.asarray((self._left[rows] @ self.graph.adj).toarray())
 
     def base_matrix(self) -> sp.csr_matrix:
         return (self._left @ self.graph.adj).tocsr()
 
-    def top_new_pairs(self, k: int) -> list[tuple[int, int, float]]:
-        """The k best pairs (a < b) that are not edges yet, best first; pairs with no one in common come
-        after every pair with someone in common, ordered by the tie-break (when k asks for that many)."""
-        g = self.graph
-        base = sp.triu(self.base_matrix(), k=1).tocoo()
-        keep = np.asarray(g.adj[base.row, base.col]).ravel() == 0 if len(base.data) else np.zeros(0, bool)
-        rows, cols = base.row[keep], base.col[keep]
-        vals = base.data[keep] + TIEBREAK_SCALE * self._tiebreak(rows, cols) if len(rows) else np.zeros(0)
-        order = np.lexsort((cols, rows, -vals))[:k]
-        out = [(int(rows[i]), int(cols[i]), float(vals[i])) for i in order]
-        if len(out) < k:
-            out.extend(self._rest(k - len(out), {(a, b) for a, b, _s in out}))
-        return out
+    # --- the best new pairs -------------------------------------------------------------------------------
 
-    def _rest(self, k: int, taken: set[tuple[int, int]]) -> list[tuple[int, int, float]]:
-        """Pairs with no one in common, best tie-break first (dense; only for small graphs or tiny k)."""
+    def top_new_pairs(self, k: int) -> list[tuple[int, int, float]]:
+        """The k best pairs (a < b) that are not edges yet, best first (ties: smaller a, then smaller b);
+        pairs with no one in common come after every pair with someone in common, ordered by the
+        tie-break."""
+        base = self.variant[0]
+        rows, cols, vals = self.top_new_pairs_by_base(k, (base,))[base]
+        return [(int(a), int(b), float(v)) for a, b, v in zip(rows, cols, vals, strict=True)]
+
+    def top_new_pairs_by_base(
+        self, k: int, bases: tuple[str, ...]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each base of `bases` (with this predictor's tie-break): the k best new pairs as arrays
+        (rows, cols, scores), in one pass over the graph a block of rows at a time."""
         g = self.graph
-        cands: list[tuple[int, int, float]] = []
-        for a in range(g.n):
-            others = np.arange(a + 1, g.n)
-            if not len(others):
+        n = g.n
+        k = max(0, min(k, n * (n - 1) // 2 - len(g.adj.data) // 2))
+        lefts = {b: (g.adj @ sp.diags(_divisor(g.strength, b))).tocsr() for b in bases}
+        best = {b: _Best(k) for b in bases}
+        if k == 0:
+            return {b: (best[b].rows, best[b].cols, best[b].vals) for b in bases}
+        col = np.arange(n)
+        for rows in row_blocks(np.arange(n - 1), n):
+            # Pairs (r, c) with c > r and no edge yet are open; the others are set below every score.
+            closed = col[np.newaxis, :] <= rows[:, np.newaxis]
+            owner, nb, _w = g.gather(rows)
+            closed[owner, nb] = True
+            open_count = int((~closed).sum())
+            if open_count == 0:
                 continue
-            scores = self.score_pairs(np.full(len(others), a), others)
-            for b, s in zip(others.tolist(), scores.tolist(), strict=True):
-                if (a, b) not in taken and not g.has_edge(a, b):
-                    cands.append((a, b, s))
-        cands.sort(key=lambda t: (-t[2], t[0], t[1]))
-        return cands[:k]
+            want = min(k, open_count)
+            ties = _BlockTies(self, rows)
+            for b in bases:
+                flat = np.asarray((lefts[b][rows] @ g.adj).toarray()).ravel()
+                flat[closed.ravel()] = -1.0
+                # Candidates: any pair the tie-break could lift past the floor of what is held, and past
+                # the k-th base of this block (every tie-break term is below TIEBREAK_SCALE).
+                cand = np.flatnonzero(flat >= max(best[b].floor() - TIEBREAK_SCALE, 0.0))
+                if len(cand) > want:
+                    cand = cand[flat[cand] >= _kth_largest(flat[cand], want) - TIEBREAK_SCALE]
+                vals = flat[cand] + TIEBREAK_SCALE * ties.of(cand)
+                keep = np.lexsort((cand, -vals))[:k]
+                best[b].add(vals[keep], rows[cand[keep] // n], cand[keep] % n)
+        return {b: (best[b].rows, best[b].cols, best[b].vals) for b in bases}
+
+
+class _BlockTies:
+    """The tie-break of pairs of a block of rows (flat indices into the block), computed once per block:
+    for a few pairs by gathering, for many at once over the whole block."""
+
+    MANY = 50_000
+
+    def __init__(self, predictor: LinkPredictor, rows: np.ndarray) -> None:
+        self.p = predictor
+        self.rows = rows
+        self.n = predictor.graph.n
+        self._two_hop: np.ndarray | None = None  # (A·D⁻¹)² rows of the block
+        self._all: np.ndarray | None = None  # the tie-break of every pair of the block
+
+    def _r2(self) -> np.ndarray:
+        if self._two_hop is None:
+            g = self.p.graph
+            self._two_hop = (g._adj_inv[self.rows] @ g._adj_inv).toarray()
+        return self._two_hop
+
+    def of(self, flat: np.ndarray) -> np.ndarray:
+        g, tie = self.p.graph, self.p._tie
+        r, c = self.rows[flat // self.n], flat % self.n
+        if tie == "quiet":
+            return 1.0 / (1.0 + g.strength[r] * g.strength[c])
+        if tie != "ra3" or not len(flat):
+            return np.zeros(len(flat))
+        if self._all is None and len(flat) > self.MANY:
+            raw = np.asarray(self._r2() @ g.adj).ravel()
+            self._all = raw / (1.0 + raw)
+        if self._all is not None:
+            return self._all[flat]
+        owner, nb, w = g.gather(c)
+        raw = np.bincount(owner, weights=self._r2()[(flat // self.n)[owner], nb] * w, minlength=len(flat))
+        return raw / (1.0 + raw)
