@@ -36,6 +36,7 @@ from kindred.matching import selectors as matching_selectors
 from kindred.meetups import selectors as meetups_selectors
 from kindred.meetups import services as meetups_services
 from kindred.ties import selectors as ties_selectors
+from kindred.ties.types import TieStatus
 from kindred.wallet import selectors as wallet_selectors
 from kindred.wallet import services as wallet_services
 
@@ -208,20 +209,28 @@ def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def _todos(me: Membership) -> list[tuple[str, int, str]]:
-    """(what, how many, where) for what waits for the member: ties to confirm, introductions waiting for
-    their answer, deals waiting for their confirmation."""
-    ties = len(ties_selectors.tie_overview(membership=me).incoming)
-    intros = sum(1 for v in matching_selectors.intros_for(membership=me) if v.can_accept or v.can_approve)
-    deals = sum(
-        1
-        for v in deals_selectors.deal_feed(member=me).waiting
-        if v.my_party is not None and v.my_party.confirmed_at is None
-    )
+    """(what, how many, where) for what waits for the member: ties to confirm (requests of members still
+    active), introductions waiting for their answer, deals waiting for their confirmation. Counted, not
+    built: three queries, a fourth when a tie request waits."""
+    asking = [
+        pk
+        for pk, (status, declared_by) in ties_selectors.tie_states_of(membership=me).items()
+        if status == TieStatus.PENDING and declared_by != me.pk
+    ]
+    ties = Membership.objects.filter(pk__in=asking, status=Membership.Status.ACTIVE).count() if asking else 0
     slug = me.circle.slug
     return [
         (_("Ties to confirm"), ties, reverse("ties:list", args=[slug])),
-        (_("Introductions waiting for you"), intros, reverse("matching:intros", args=[slug])),
-        (_("Deals to confirm"), deals, reverse("deals:list", args=[slug])),
+        (
+            _("Introductions waiting for you"),
+            matching_selectors.intros_waiting_count(membership=me),
+            reverse("matching:intros", args=[slug]),
+        ),
+        (
+            _("Deals to confirm"),
+            deals_selectors.deals_to_confirm_count(member=me),
+            reverse("deals:list", args=[slug]),
+        ),
     ]
 
 

@@ -85,6 +85,17 @@ def deal_feed(*, member: Membership) -> DealFeed:
     )
 
 
+def deals_to_confirm_count(*, member: Membership) -> int:
+    """How many deals of the circle still waiting for their parties wait for this member's confirmation
+    (the conversation's to-do panel). One query."""
+    return DealParty.objects.filter(
+        member_id=member.pk,
+        confirmed_at__isnull=True,
+        deal__circle_id=member.circle_id,
+        deal__confirmed_at__isnull=True,
+    ).count()
+
+
 def deal_for_member(*, member: Membership, deal_id: int) -> DealView:
     deal = _visible(member).filter(pk=deal_id).first()
     if deal is None:

@@ -409,6 +409,28 @@ def intros_for(*, membership: Membership) -> list[IntroView]:
     return out
 
 
+def intros_waiting_count(*, membership: Membership) -> int:
+    """How many of the member's introductions wait for their answer: those intros_for marks can_approve or
+    can_accept, counted without building them (the conversation's to-do panel). One query."""
+    mid = membership.pk
+    status = Introduction.Status
+    approve = Q(status=status.AWAITING_CONNECTOR, connector_id=mid) & ~Q(requester_id=mid) & ~Q(target_id=mid)
+    accept = Q(status=status.AWAITING_PARTIES) & (
+        Q(requester_id=mid, requester_accepted_at__isnull=True)
+        | (
+            Q(target_id=mid, target_accepted_at__isnull=True, connector_approved_at__isnull=False)
+            & ~Q(requester_id=mid)
+        )
+    )
+    return (
+        Introduction.objects.filter(
+            circle_id=membership.circle_id, status__in=Introduction.OPEN, expires_at__gt=timezone.now()
+        )
+        .filter(approve | accept)
+        .count()
+    )
+
+
 def intro_get_for_member(*, membership: Membership, intro_id: int) -> IntroView:
     for view in intros_for(membership=membership):
         if view.intro.pk == intro_id:

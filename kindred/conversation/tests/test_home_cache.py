@@ -208,3 +208,31 @@ def test_a_kept_page_reads_less_and_the_same_for_any_number_of_messages(cast: Ca
     assert kept < filled, (kept, filled)
     # Plain messages kept: the light rows (one query) and the side panels; the messages are not read again.
     assert kept == 13, kept
+
+
+def test_the_to_do_counts_are_those_of_the_pages_they_link_to() -> None:
+    """Counted without building the ties, introductions and deals: the same numbers as the full reads, for
+    every member of the demo circle (requests, introductions and deals in every state)."""
+    from kindred.circles.models import Membership
+    from kindred.conversation.views import _todos
+    from kindred.deals.selectors import deal_feed
+    from kindred.demo.loader import DEMO_SLUG, demo_load
+    from kindred.matching.selectors import intros_for
+    from kindred.ties.selectors import tie_overview
+
+    demo_load()
+    members = Membership.objects.filter(circle__slug=DEMO_SLUG, status=Membership.Status.ACTIVE)
+    seen = [0, 0, 0]
+    for me in members.select_related("circle"):
+        expected = [
+            len(tie_overview(membership=me).incoming),
+            sum(1 for v in intros_for(membership=me) if v.can_accept or v.can_approve),
+            sum(
+                1
+                for v in deal_feed(member=me).waiting
+                if v.my_party is not None and v.my_party.confirmed_at is None
+            ),
+        ]
+        assert [n for _label, n, _url in _todos(me)] == expected, me
+        seen = [a + bool(b) for a, b in zip(seen, expected, strict=True)]
+    assert all(seen), seen  # each count is somebody's non-zero
