@@ -13,6 +13,7 @@ Contact details are shown only once everyone has said yes.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -555,10 +556,15 @@ def matches_recompute(*, circle: Circle, fingerprint: str) -> MatchState:
     """Recompute and store every member's matches and the organizer's pairs for one circle. The ranking
     runs outside any lock (seconds on a large circle); only storing it locks the circle's state row, so a
     change queueing the next recompute meanwhile never waits for this one."""
+    from .engine.trust import edges_version
     from .selectors import circle_ranker  # selectors read; this writes what they computed
 
     started = time.perf_counter()
-    result = circle_ranker(circle=circle).run()
+    ranker = circle_ranker(circle=circle)
+    version = edges_version(ranker.tie_edges)
+    variant, exact = trust_variant_for(circle_id=circle.pk, version=version)
+    ranker.trust_variant = variant  # chosen in the background: a recompute never tunes it
+    result = ranker.run()
     seconds = time.perf_counter() - started
     with transaction.atomic():
         state, _created = MatchState.objects.select_for_update().get_or_create(circle=circle)
@@ -578,7 +584,94 @@ def matches_recompute(*, circle: Circle, fingerprint: str) -> MatchState:
         state.computed_at = timezone.now()
         state.seconds = seconds
         state.save(update_fields=["fingerprint", "computed_at", "seconds"])
+        _variant_remember({_variant_key("used", circle.pk): variant})
+        if not exact:  # no choice for these ties yet: made in the background
+            from kindred.core.tasks import enqueue_on_commit
+
+            from .tasks import trust_variant_choose
+
+            enqueue_on_commit(trust_variant_choose, circle.pk)
     return state
+
+
+# The trust score's variant (kindred.matching.engine.trust.LinkPredictor) is chosen on a circle's own ties,
+# which takes a few passes over its graph (seconds at thousands of members): once per version of the ties,
+# on the background worker, never in a recompute. The choice is kept in the cache under the version of the
+# ties it was made on (a digest of every edge and weight, so it is never taken for another graph), with the
+# circle's latest choice beside it for the recompute that runs before the next choice is made.
+TRUST_VARIANT_TIMEOUT = 30 * 24 * 60 * 60
+
+log = logging.getLogger(__name__)
+
+
+def _variant_key(name: str, *parts: int | str) -> str:
+    from kindred.core.fragments import fragment_key
+
+    return fragment_key(f"matching.trust-variant.{name}", parts, language=None)
+
+
+def _variant_remember(values: dict[str, tuple[str, str]]) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.set_many(values, TRUST_VARIANT_TIMEOUT)
+    except Exception:  # a cache that is down: the next recompute asks for the choice again
+        log.exception("trust variant: cache write failed")
+
+
+def trust_variant_for(*, circle_id: int, version: str) -> tuple[tuple[str, str], bool]:
+    """The trust variant a recompute of the circle uses for this version of its ties, and whether it was
+    chosen on exactly this version (if not: the circle's latest choice, else the default, until the
+    background choice is made). Never tunes."""
+    from django.core.cache import cache
+
+    from .engine.trust import BASES, DEFAULT_VARIANT, TIEBREAKS
+
+    exact, latest = _variant_key("of", circle_id, version), _variant_key("latest", circle_id)
+    try:
+        found = cache.get_many([exact, latest])
+    except Exception:
+        log.exception("trust variant: cache read failed")
+        found = {}
+    for key in (exact, latest):
+        value = found.get(key)
+        if value is not None and len(value) == 2 and value[0] in BASES and value[1] in TIEBREAKS:
+            return (str(value[0]), str(value[1])), key == exact
+    return DEFAULT_VARIANT, False
+
+
+def trust_variant_choose(*, circle_id: int) -> tuple[str, str]:
+    """Choose the trust variant on the circle's current ties (kindred.matching.tasks.trust_variant_choose,
+    queued by a recompute that found no choice for its version of the ties) and keep it. When the circle's
+    matches were computed with another variant, their recompute is queued. Returns the choice."""
+    from django.core.cache import cache
+
+    from .engine.trust import LinkPredictor, edges_version, keyed_graph
+    from .selectors import trust_edges
+
+    edges = trust_edges(circle_id=circle_id)
+    version = edges_version(edges)
+    variant, exact = trust_variant_for(circle_id=circle_id, version=version)
+    if not exact:
+        started = time.perf_counter()
+        variant = LinkPredictor.choose_variant(keyed_graph(edges)[0])
+        log.info(
+            "trust variant of circle %s: %s (%d edges, %.1f s)",
+            circle_id,
+            variant,
+            len(edges),
+            time.perf_counter() - started,
+        )
+        _variant_remember(
+            {_variant_key("of", circle_id, version): variant, _variant_key("latest", circle_id): variant}
+        )
+    try:
+        used = cache.get(_variant_key("used", circle_id))
+    except Exception:
+        used = None
+    if used is not None and tuple(used) != variant and Circle.objects.filter(pk=circle_id).exists():
+        matches_invalidate(circle=circle_id)
+    return variant
 
 
 def matches_fresh(*, circle: Circle) -> tuple[MatchState, bool]:

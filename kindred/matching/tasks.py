@@ -1,6 +1,6 @@
 """Matching's background work: growth suggestions after a join, the circle's matches recomputed after what
-they read changed (one recompute per circle per burst of changes), and overdue introductions closed every
-INTRO_EXPIRY_SWEEP_SECONDS."""
+they read changed (one recompute per circle per burst of changes), the trust score's variant chosen once per
+version of a circle's ties, and overdue introductions closed every INTRO_EXPIRY_SWEEP_SECONDS."""
 
 from __future__ import annotations
 
@@ -30,3 +30,10 @@ def matches_refresh(circle_id: int) -> bool:
     """Recompute the circle's matches if what they read changed (queued by services.matches_refresh_soon, a
     few seconds after the first change of a burst): whether they were recomputed."""
     return services.matches_refresh_run(circle_id=circle_id)
+
+
+@db_task()
+def trust_variant_choose(circle_id: int) -> list[str]:
+    """Choose the trust score's variant on the circle's current ties (queued by a recompute that found no
+    choice for its version of the ties; seconds on a large circle, never on the request path)."""
+    return list(services.trust_variant_choose(circle_id=circle_id))

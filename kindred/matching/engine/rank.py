@@ -84,6 +84,7 @@ class Ranker:
         self.people = {p.key: p for p in people}
         row = self.index.row
         edges = list(edges)
+        self.tie_edges = edges  # as given: their version (trust.edges_version) names the variant's choice
         dense = [(row[a], row[b], w) for a, b, w in edges if a in row and b in row]
         self.graph = TrustGraph(len(self.keys), dense)
         self.trust_variant = trust_variant

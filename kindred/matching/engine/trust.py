@@ -240,6 +240,25 @@ class TrustGraph:
         return found
 
 
+def keyed_graph(edges: Iterable[tuple[int, int, float]]) -> tuple[TrustGraph, np.ndarray]:
+    """The graph of weighted edges between any integer ids (membership ids), over the ids that have an
+    edge, numbered in id order: (graph, ids)."""
+    arr = np.array(list(edges), dtype=np.float64).reshape(-1, 3)
+    ends = arr[:, :2].astype(np.int64)
+    ids, dense = np.unique(ends, return_inverse=True)
+    dense = dense.reshape(-1, 2)
+    return TrustGraph.from_arrays(len(ids), dense[:, 0], dense[:, 1], arr[:, 2]), ids
+
+
+def edges_version(edges: Iterable[tuple[int, int, float]]) -> str:
+    """A digest of a weighted edge set whatever its order and duplicates: the version of a circle's ties
+    that a choice of variant belongs to (any tie, weight or member added or gone changes it)."""
+    graph, ids = keyed_graph(edges)
+    digest = hashlib.blake2b(ids.astype(np.int64).tobytes(), digest_size=16)
+    digest.update(graph.fingerprint().encode())
+    return digest.hexdigest()
+
+
 def _first_best(values: np.ndarray, met: np.ndarray) -> int:
     """Index of the largest value; of equals (to 1e-15), the one met first."""
     top = values.max()
