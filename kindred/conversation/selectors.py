@@ -106,6 +106,11 @@ def serialize(messages: Sequence[Message], *, moderator: bool) -> list[dict[str,
     return [_out(m, moderator, mentions, asks, routed) for m in messages]
 
 
+def _shown(deleted_at: Any, hidden_at: Any, moderator: bool) -> bool:
+    """Whether the viewer sees a message's content: not deleted, and not hidden unless a moderator."""
+    return deleted_at is None and (hidden_at is None or moderator)
+
+
 def _out(
     m: Message,
     moderator: bool,
@@ -113,7 +118,7 @@ def _out(
     asks: dict[int, Ask],
     routed: dict[int, list[int]],
 ) -> dict[str, Any]:
-    shown = not m.is_removed or (m.deleted_at is None and moderator)
+    shown = _shown(m.deleted_at, m.hidden_at, moderator)
     reply = None
     if m.reply_to_id is not None:
         parent = m.reply_to
@@ -215,10 +220,25 @@ STAMP_FIELDS = (
 def stream_page(
     *, viewer: Membership, after: int | None = None, before: int | None = None, limit: int = PAGE_DEFAULT
 ) -> list[dict[str, Any]]:
-    """The same messages as messages_page, as light rows of STAMP_FIELDS (no text, no payload): what the
-    home page needs to find each message's markup already rendered. One query."""
-    qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS)
+    """The same messages as messages_page, as light rows of STAMP_FIELDS and the payload (no text): what
+    the home page needs to find each message's markup already rendered. One query."""
+    qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS, "payload")
     return _page(qs, after=after, before=before, limit=limit)
+
+
+def card_stub(row: dict[str, Any], *, moderator: bool) -> dict[str, Any]:
+    """An event card's row of stream_page as far as the API's shape goes without reading it again: what
+    its card needs to be looked up for a viewer (its payload, only where the viewer may see it)."""
+    shown = _shown(row["deleted_at"], row["hidden_at"], moderator)
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "author": {"member_id": row["author_id"]} if row["author_id"] is not None else None,
+        "deleted": row["deleted_at"] is not None,
+        "hidden": row["hidden_at"] is not None,
+        "ask": None,
+        "payload": row["payload"] if shown and row["kind"] not in POSTED_KINDS else None,
+    }
 
 
 def messages_by_id(*, viewer: Membership, ids: Sequence[int]) -> list[dict[str, Any]]:

@@ -245,17 +245,18 @@ def _per_viewer(me: Membership, row: dict[str, Any]) -> bool:
 
 
 class _Shaped:
-    """The page's messages in the API's shape with what their cards show, read at the first one asked for,
-    all at once (a constant number of queries), and only when some markup must be rendered."""
+    """The page's messages in the API's shape (with what their cards show, when `decorated`), read at the
+    first one asked for, all at once (a constant number of queries), and only when some markup must be
+    rendered."""
 
-    def __init__(self, me: Membership, ids: list[int]) -> None:
-        self.me, self.ids = me, ids
+    def __init__(self, me: Membership, ids: list[int], *, decorated: bool = True) -> None:
+        self.me, self.ids, self.decorated = me, ids, decorated
         self.by_id: dict[int, dict[str, Any]] | None = None
 
     def __getitem__(self, message_id: int) -> dict[str, Any]:
         if self.by_id is None:
-            items = decorate(self.me, selectors.messages_by_id(viewer=self.me, ids=self.ids))
-            self.by_id = {m["id"]: m for m in items}
+            items = selectors.messages_by_id(viewer=self.me, ids=self.ids)
+            self.by_id = {m["id"]: m for m in (decorate(self.me, items) if self.decorated else items)}
         return self.by_id[message_id]
 
 
@@ -297,12 +298,19 @@ def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) ->
     moderator = selectors.is_moderator(me)
     slug = me.circle.slug
     shared = [r for r in rows if not _per_viewer(me, r)]
-    own = [r for r in rows if _per_viewer(me, r)]
-    # The shared messages are read only when one's markup is missing; the per-viewer ones, always.
+    cards = [r for r in rows if r["kind"] in PER_VIEWER_KINDS]
+    asks = [r for r in rows if _per_viewer(me, r) and r["kind"] not in PER_VIEWER_KINDS]
+    # Messages are read again only when one's markup is missing; what a card shows its viewer is read for
+    # each page (from the card's row), and the asker's own asks with their routes.
     loader = _Shaped(me, [r["id"] for r in shared])
-    own_items = decorate(me, selectors.messages_by_id(viewer=me, ids=[r["id"] for r in own])) if own else []
+    card_loader = _Shaped(me, [r["id"] for r in cards], decorated=False)
+    own_items = decorate(me, [selectors.card_stub(r, moderator=moderator) for r in cards])
+    if asks:
+        own_items += decorate(me, selectors.messages_by_id(viewer=me, ids=[r["id"] for r in asks]))
 
     def render(m: dict[str, Any]) -> str:
+        if m["kind"] in PER_VIEWER_KINDS:  # a card's stub: the message itself, with what the card shows
+            m = {**m, **card_loader[m["id"]]}
         ctx = {"circle": me.circle, "membership": me, "m": m, "csrf_token": CSRF_SLOT}
         return template.render(ctx)
 
@@ -318,7 +326,7 @@ def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) ->
             strict=True,
         )
     )
-    by_id = {r["id"]: r for r in own}
+    by_id = {r["id"]: r for r in [*cards, *asks]}
     html.update(
         zip(
             (m["id"] for m in own_items),
@@ -331,7 +339,8 @@ def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) ->
             strict=True,
         )
     )
-    return [with_csrf(request, html[r["id"]]) for r in rows]
+    # Kept forms (the cards') were rendered with CSRF_SLOT: the request's token goes in.
+    return [with_csrf(request, h) if CSRF_SLOT in h else h for h in (html[r["id"]] for r in rows)]
 
 
 def _upcoming(me: Membership) -> list[Any]:
