@@ -184,6 +184,8 @@ def run_kindred(kind: str, clients: int, seconds: float, estimate: float) -> dic
         Envelope.objects.filter(status="open", share_count=shares).order_by("id").values_list("id", flat=True)
     )
     connections.close_all()  # the children open their own
+    # ... from pools of their own: a forked copy of the parent's pool would hand out the parent's sockets.
+    connections["default"].close_pool()
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(clients + 1)
     results = ctx.Queue()

@@ -18,6 +18,7 @@ IMMEDIATE (one writer at a time), so the same code is safe there without row loc
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 from dataclasses import dataclass
@@ -750,6 +751,40 @@ def _grab_in_database(*, envelope: Envelope, member: Membership, now: datetime) 
 
 
 _GRAB_SQL = "SELECT outcome, share_id, amount, luckiest_id FROM wallet_envelope_grab(%s, %s, %s)"
+
+
+@dataclass(frozen=True)
+class GrabReceipt:
+    """A grab made by `envelope_grab_as`: the share's id and amount, and the envelope as it stands after
+    it (the jsonb of migration 0007: its columns, the circle's slug, names, every share)."""
+
+    share_id: int
+    amount_fen: int
+    state: dict[str, Any]
+
+
+_GRAB_AS_SQL = "SELECT share_id, amount, state FROM wallet_envelope_grab_as(%s, %s, %s)"
+
+
+def envelope_grab_as(*, envelope_id: int, user_id: int, at: datetime | None = None) -> GrabReceipt | None:
+    """The API's grab on PostgreSQL in one round trip (migration 0007): the caller's membership, the grab
+    (`wallet_envelope_grab`: the same locks, checks, ledger transaction and audit row as `envelope_grab`)
+    and the envelope after it. None when it did not grab, for whatever reason (not a member, the sender,
+    expired, finished, already grabbed, a greeting owed, empty, a concurrent double grab) or off
+    PostgreSQL: nothing changed, and the caller takes `envelope_grab`, which finds and words the refusal."""
+    if connection.vendor != "postgresql" or not limit("GRAB_IN_DATABASE"):
+        return None
+    try:
+        savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+        with savepoint, connection.cursor() as cursor:
+            cursor.execute(_GRAB_AS_SQL, [envelope_id, user_id, at or timezone.now()])
+            row = cursor.fetchone()
+    except IntegrityError:
+        return None  # a double grab of the same member at once, or a balance check: the general path says
+    if row is None:
+        return None
+    state = row[2] if isinstance(row[2], dict) else json.loads(row[2])  # Django loads jsonb as text
+    return GrabReceipt(share_id=row[0], amount_fen=row[1], state=state)
 
 
 @transaction.atomic

@@ -210,3 +210,39 @@ def test_the_database_grab_and_the_orm_grab_leave_the_same_rows(
     luckiest = {row[0]: row[4] for row in fast[1]["envelopes"]}
     assert luckiest["envelope0"] and luckiest["envelope2"] is None
     assert luckiest["envelope1"] == "envelope1/0"  # a tie of equal shares: the earliest grab
+
+
+def test_the_apis_one_round_trip_grab_answers_as_the_general_path(
+    make_member: Callable[..., Membership], origin: Membership
+) -> None:
+    """POST /envelopes/<id>/grab: on PostgreSQL `envelope_grab_as` (migration 0007) grabs and reads the
+    envelope in one call; its answer is the JSON the general path gives (envelope_view + envelope_out) for
+    the same envelope, grab after grab up to the finish (the luckiest marked), and every refusal (sender,
+    second grab, empty, outsider) is the general path's."""
+    from django.test import Client
+
+    people = [make_member() for _ in range(3)]
+    topup_create(user=origin.user, amount_fen=10_000, reference="as-1")
+    env = envelope_send(sender=origin, total_fen=900, shares=3, mode="lucky", rng=random.Random(3))
+    for i, member in enumerate(people):
+        client = Client()
+        client.force_login(member.user)
+        answer = client.post(f"/api/v1/envelopes/{env.pk}/grab")
+        assert answer.status_code == 200, answer.content
+        expected = client.get(f"/api/v1/envelopes/{env.pk}").json()  # the general path's envelope_out
+        assert answer.json()["envelope"] == expected
+        assert answer.json()["amount_fen"] == expected["my_amount_fen"]
+        assert expected["grabbed_count"] == i + 1
+    assert expected["status"] == "finished" and sum(g["luckiest"] for g in expected["grabs"]) == 1
+    refusals = {}
+    for who in (origin, people[0], make_member()):
+        client = Client()
+        client.force_login(who.user)
+        got = client.post(f"/api/v1/envelopes/{env.pk}/grab")
+        refusals[who.pk] = (got.status_code, got.json()["code"])
+    assert list(refusals.values()) == [
+        (403, "own_envelope"),
+        (409, "already_grabbed"),
+        (410, "envelope_empty"),
+    ]
+    assert ledger_verify() == []
