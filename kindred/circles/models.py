@@ -81,6 +81,11 @@ class Circle(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves (in the same transaction) with every change to what the circle's directory, member cards and tie
+    # marks show: memberships (join, leave, removal, role), cards (fields, tags, industries), the circle's
+    # industries and ties (circles.services.circle_members_touch). Cached views of the circle's members are
+    # kept under it (kindred.core.fragments), so they are never read after such a change.
+    members_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

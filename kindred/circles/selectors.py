@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kindred.core.fragments import cached_value
 from kindred.core.services import NotFound, ServiceError
 
 from . import text
@@ -26,11 +29,12 @@ _tie_neighbors: list[TieNeighbors] = []
 
 
 def tie_neighbors_provide(reader: TieNeighbors) -> None:
-    """Called once by the ties app: `reader(circle_id=..., member_ids=...)` → {member id: {tie partner ids}}."""
+    """Called once by the ties app: `reader(circle_id=..., member_ids=...)` → {member id: {tie partner ids}}
+    (of every member of the circle for member_ids=None)."""
     _tie_neighbors[:] = [reader]
 
 
-def _neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set[int]]:
+def _neighbors(*, circle_id: int, member_ids: Iterable[int] | None) -> dict[int, set[int]]:
     if not _tie_neighbors:
         raise RuntimeError("kindred.ties is not installed: no tie graph to read")
     return _tie_neighbors[0](circle_id=circle_id, member_ids=member_ids)
@@ -113,6 +117,113 @@ def circle_cities(*, circle: Circle) -> list[str]:
         .order_by("city")
     )
     return list(rows)
+
+
+# --- The roster: what the circle's pages need of every member, cached ---------------------------------
+
+
+class RosterMember(NamedTuple):
+    name: str  # the card's display name
+    status: str
+    role: str
+    stamp: str  # the card's updated_at: with role and status, the version of what the card shows
+    ancestors: tuple[int, ...]  # the invite path from the origin down to the sponsor
+    joined: str  # the day of joining, "YYYY-MM-DD" (local time)
+
+
+class RosterIndustry(NamedTuple):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    parent: str  # the parent's code, "" for a top-level industry
+    grandparent: str
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Every membership of one circle with what its pages show of it, the tie graph, the cities and the
+    industries of the directory's filters: read in four queries, kept in the cache under the circle's
+    members_version (which every change to any of it moves, in the same transaction)."""
+
+    members: dict[int, RosterMember]
+    order: tuple[int, ...]  # active members, in the order of joining
+    neighbors: dict[int, frozenset[int]]  # confirmed tie partners
+    cities: tuple[str, ...]
+    industries: tuple[RosterIndustry, ...]
+
+    def is_active(self, member_id: int) -> bool:
+        m = self.members.get(member_id)
+        return m is not None and m.status == Membership.Status.ACTIVE
+
+    def mutual(self, viewer_id: int, member_id: int) -> list[tuple[int, str]]:
+        """The active members both know, by name."""
+        common = self.neighbors.get(viewer_id, frozenset()) & self.neighbors.get(member_id, frozenset())
+        pairs = [(i, self.members[i].name) for i in common - {viewer_id, member_id} if self.is_active(i)]
+        return sorted(pairs, key=lambda p: p[1])
+
+    def path(self, member_id: int) -> list[tuple[int, str]]:
+        """The invite path from the origin down to the member, by name."""
+        m = self.members[member_id]
+        names = [(i, self.members[i].name if i in self.members else "?") for i in m.ancestors]
+        return [*names, (member_id, m.name)]
+
+    def industry_ids(self, code: str) -> list[int]:
+        """The industry `code`, its children and theirs (as industry_ids_for_filter, without a query)."""
+        return [i.id for i in self.industries if code in (i.code, i.parent, i.grandparent)]
+
+
+def _roster_build(circle_id: int) -> Roster:
+    members: dict[int, RosterMember] = {}
+    order: list[int] = []
+    cities: set[str] = set()
+    rows = (
+        Membership.objects.filter(circle_id=circle_id)
+        .order_by("joined_at", "id")
+        .values_list(
+            "id",
+            "status",
+            "role",
+            "tree_path",
+            "joined_at",
+            "card__display_name",
+            "card__city",
+            "card__updated_at",
+        )
+    )
+    for pk, status, role, tree_path, joined_at, name, city, updated_at in rows:
+        ancestors = tuple(int(part) for part in tree_path.strip("/").split("/") if part)
+        stamp = updated_at.isoformat() if updated_at is not None else ""
+        joined = timezone.localtime(joined_at).date().isoformat()
+        members[pk] = RosterMember(name or "?", status, role, stamp, ancestors, joined)
+        if status == Membership.Status.ACTIVE:
+            order.append(pk)
+            if city:
+                cities.add(city)
+    graph = _neighbors(circle_id=circle_id, member_ids=None)
+    industries = tuple(
+        RosterIndustry(pk, code, zh, en, parent or "", grandparent or "")
+        for pk, code, zh, en, parent, grandparent in Industry.objects.filter(
+            Q(circle__isnull=True) | Q(circle_id=circle_id)
+        )
+        .order_by("circle_id", "position", "code")
+        .values_list("id", "code", "name_zh", "name_en", "parent__code", "parent__parent__code")
+    )
+    return Roster(
+        members=members,
+        order=tuple(order),
+        neighbors={pk: frozenset(partners) for pk, partners in graph.items()},
+        cities=tuple(sorted(cities)),
+        industries=industries,
+    )
+
+
+def circle_roster(*, circle: Circle) -> Roster:
+    """The circle's roster at its members_version (read with the circle, so with the viewer's membership):
+    from the cache, or three queries."""
+    return cached_value(
+        "circles.roster", (circle.pk, circle.members_version), lambda: _roster_build(circle.pk)
+    )
 
 
 # --- What a viewer sees of a card -------------------------------------------------------------------
@@ -259,6 +370,49 @@ def _card_labels(
     return tags, industries
 
 
+@dataclass
+class CardContent:
+    """What every member sees of a card (no contacts, no note): the cached card fragments are made of it."""
+
+    display_name: str
+    company: str
+    title: str
+    city: str
+    offers: str
+    needs: str
+    bio: str
+    values: str
+    industries: list[Industry]
+    offer_tags: list[str]
+    need_tags: list[str]
+
+
+CARD_CONTENT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
+
+
+def card_contents(*, member_ids: Iterable[int]) -> dict[int, CardContent]:
+    """The shared content of the given members' cards, by membership id. Three queries (none for no ids)."""
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    rows = MemberCard.objects.filter(membership_id__in=ids).values_list(
+        "id", "membership_id", *CARD_CONTENT_FIELDS
+    )
+    by_card = {row[0]: row for row in rows}
+    tags, industries = _card_labels(card_ids=list(by_card))
+    out: dict[int, CardContent] = {}
+    for card_id, row in by_card.items():
+        card_tags = tags.get(card_id, [])
+        fields = dict(zip(CARD_CONTENT_FIELDS, row[2:], strict=True))
+        out[row[1]] = CardContent(
+            **fields,
+            industries=industries.get(card_id, []),
+            offer_tags=[name for kind, name in card_tags if kind == CardTag.Kind.OFFER],
+            need_tags=[name for kind, name in card_tags if kind == CardTag.Kind.NEED],
+        )
+    return out
+
+
 def _with_card(qs: QuerySet[Membership]) -> QuerySet[Membership]:
     return qs.select_related("card")
 
@@ -277,14 +431,9 @@ def member_card(*, viewer: Membership, member_id: int) -> CardView:
 # --- The directory ----------------------------------------------------------------------------------
 
 
-@dataclass
-class DirectoryPage:
-    items: list[CardView]
-    count: int
+class _Pager:
     page: int
-    page_size: int
     num_pages: int
-    filters: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_previous(self) -> bool:
@@ -303,6 +452,16 @@ class DirectoryPage:
         return self.page + 1
 
 
+@dataclass
+class DirectoryPage(_Pager):
+    items: list[CardView]
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+    filters: dict[str, str] = field(default_factory=dict)
+
+
 def industry_ids_for_filter(*, circle_id: int, code: str) -> list[int]:
     """The industry `code` (curated or the circle's own), its children and theirs; ServiceError if unknown."""
     visible = Q(circle__isnull=True) | Q(circle_id=circle_id)
@@ -317,10 +476,16 @@ def industry_ids_for_filter(*, circle_id: int, code: str) -> list[int]:
 
 
 def directory_queryset(
-    *, circle_id: int, q: str = "", city: str = "", industry: str = "", tag: str = ""
+    *,
+    circle_id: int,
+    q: str = "",
+    city: str = "",
+    industry: str = "",
+    tag: str = "",
+    industry_ids: list[int] | None = None,
 ) -> QuerySet[Membership]:
     """Active members of the circle matching the search and filters (no query runs here, but for resolving
-    an industry code)."""
+    an industry code when its `industry_ids` are not given)."""
     qs = Membership.objects.filter(circle_id=circle_id, status=Membership.Status.ACTIVE)
     for token in text.query_tokens(q):
         qs = qs.filter(card__search_document__contains=token)
@@ -328,7 +493,11 @@ def directory_queryset(
     if city:
         qs = qs.filter(card__city__iexact=city)
     if industry:
-        ids = industry_ids_for_filter(circle_id=circle_id, code=industry)
+        ids = (
+            industry_ids
+            if industry_ids is not None
+            else industry_ids_for_filter(circle_id=circle_id, code=industry)
+        )
         through = MemberCard.industries.through
         qs = qs.filter(
             Exists(through.objects.filter(membercard_id=OuterRef("card__id"), industry_id__in=ids))
@@ -418,6 +587,64 @@ def directory_page(
         page=page,
         page_size=page_size,
         num_pages=num_pages,
+        filters={"q": q, "city": city, "industry": industry, "tag": tag},
+    )
+
+
+@dataclass
+class DirectoryListing(_Pager):
+    """One page of the directory as member ids (the page renders their cards from the cache), with the
+    roster they were read with."""
+
+    ids: list[int]
+    roster: Roster
+    count: int
+    page: int
+    page_size: int
+    num_pages: int
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+def directory_listing(
+    *,
+    viewer: Membership,
+    q: str = "",
+    city: str = "",
+    industry: str = "",
+    tag: str = "",
+    page: int = 1,
+    page_size: int = DIRECTORY_PAGE_SIZE,
+) -> DirectoryListing:
+    """The directory page of directory_page as member ids, for the HTML page: browsing reads the roster
+    (no query once cached); a search or a filter runs one query for the ids it matches, in order."""
+    if page < 1 or page > MAX_PAGE:
+        raise ServiceError(_("No such page."), code="bad_page")
+    roster = circle_roster(circle=viewer.circle)
+    tokens = text.query_tokens(q)
+    if tokens or " ".join(city.split()) or industry or " ".join(tag.split()):
+        industry_ids = roster.industry_ids(industry) if industry else None
+        if industry and not industry_ids:
+            raise ServiceError(_("Unknown industry: %(c)s") % {"c": industry}, code="unknown_industry")
+        qs = directory_queryset(
+            circle_id=viewer.circle_id, q=q, city=city, industry=industry, tag=tag, industry_ids=industry_ids
+        )
+        if tokens:
+            qs = qs.exclude(pk=viewer.pk).annotate(relevance=_relevance(tokens))
+            qs = qs.order_by(F("relevance").desc(), "joined_at", "id")
+        else:
+            qs = qs.order_by("joined_at", "id")
+        matching: Sequence[int] = [pk for pk in qs.values_list("id", flat=True) if pk in roster.members]
+    else:
+        matching = roster.order
+    count = len(matching)
+    start = (page - 1) * page_size
+    return DirectoryListing(
+        ids=list(matching[start : start + page_size]),
+        roster=roster,
+        count=count,
+        page=page,
+        page_size=page_size,
+        num_pages=max(1, -(-count // page_size)),
         filters={"q": q, "city": city, "industry": industry, "tag": tag},
     )
 

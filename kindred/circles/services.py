@@ -103,6 +103,13 @@ def card_reindex(*, card: MemberCard) -> None:
     MemberCard.objects.filter(pk=card.pk).update(search_document=card.search_document)
 
 
+def circle_members_touch(*, circle_id: int) -> None:
+    """Move the circle's members_version: call it inside the transaction of every change to what the
+    directory, a member card or a tie mark shows (memberships, cards, industries, ties), so cached views of
+    the circle's members are never read again once it commits (kindred.core.fragments)."""
+    Circle.objects.filter(pk=circle_id).update(members_version=models.F("members_version") + 1)
+
+
 def _clean_tags(names: Iterable[str]) -> list[str]:
     out: list[str] = []
     for raw in names:
@@ -163,6 +170,7 @@ def card_update(
             [CardTag(card=card, kind=kind, name=n) for n in cleaned if n not in existing]
         )
     card_reindex(card=card)
+    circle_members_touch(circle_id=membership.circle_id)
     audit_record(
         action=Action.CARD_UPDATED,
         actor=actor or membership.user,
@@ -309,6 +317,7 @@ def membership_create(
     _validated(card, exclude=["membership", "industries", "search_document"])
     card.save()
     card_reindex(card=card)
+    circle_members_touch(circle_id=circle.pk)
     audit_record(
         at=joined_at,
         action=Action.MEMBERSHIP_CREATED,
@@ -347,6 +356,7 @@ def membership_remove(
     locked.removed_by = actor.user
     locked.removed_reason = reason
     locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+    circle_members_touch(circle_id=locked.circle_id)
     audit_record(
         at=at,
         action=Action.MEMBERSHIP_REMOVED,
@@ -399,6 +409,7 @@ def membership_role_set(*, membership: Membership, actor: Membership, role: str)
     if previous != role:
         locked.role = role
         locked.save(update_fields=["role"])
+        circle_members_touch(circle_id=locked.circle_id)
         audit_record(
             action=Action.MEMBERSHIP_ROLE_SET,
             actor=actor.user,
@@ -451,6 +462,7 @@ def industry_add(
         circle=circle,
         position=10_000 + count,
     )
+    circle_members_touch(circle_id=circle.pk)
     audit_record(
         action=Action.INDUSTRY_ADDED,
         actor=actor.user,
@@ -481,6 +493,7 @@ def membership_leave(*, membership: Membership, at: datetime | None = None) -> M
     locked.removed_by = locked.user
     locked.removed_reason = ""
     locked.save(update_fields=["status", "removed_at", "removed_by", "removed_reason"])
+    circle_members_touch(circle_id=locked.circle_id)
     audit_record(
         at=at, action=Action.MEMBERSHIP_LEFT, actor=locked.user, circle_id=locked.circle_id, target=locked
     )
@@ -500,6 +513,7 @@ def _membership_rejoin(membership: Membership, *, role: str, at: datetime | None
         locked.removed_at = None
         locked.removed_by = None
         locked.save(update_fields=["status", "role", "removed_at", "removed_by"])
+        circle_members_touch(circle_id=locked.circle_id)
         audit_record(
             at=at, action=Action.MEMBERSHIP_REJOINED, actor=actor, circle_id=locked.circle_id, target=locked
         )
@@ -523,4 +537,5 @@ def card_erase(*, membership: Membership) -> MemberCard:
     card.industries.clear()
     card_reindex(card=card)
     Membership.objects.filter(pk=membership.pk).update(organizer_note="")
+    circle_members_touch(circle_id=membership.circle_id)
     return card

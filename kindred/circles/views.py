@@ -30,9 +30,9 @@ from .forms import (
     NoteForm,
     RemoveForm,
     RoleForm,
-    industry_label,
 )
 from .models import Membership
+from .templatetags.cards import directory_cards, directory_filter_options
 
 
 def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            page = selectors.directory_page(
+            page = selectors.directory_listing(
                 viewer=membership,
                 q=data["q"],
                 city=data["city"],
@@ -123,14 +123,19 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
     status = 200 if page is not None else 400
     # Card links are built from one reversed prefix, not a {% url %} per link (a page has a hundred).
     members_url = reverse("circles:directory", args=[membership.circle.slug])
-    ctx = _context(membership, form=form, page=page, error=error, members_url=members_url)
+    ctx = _context(membership, form=form, page=page, error=error)
     if page is not None:
         ctx["base_query"] = "".join(f"{urlencode({k: v})}&" for k, v in page.filters.items() if v)
+        ctx["cards"] = directory_cards(membership.circle, page.roster, membership, page.ids, members_url)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "circles/_directory_results.html", ctx, status=status)
-    circle = membership.circle
-    ctx["industries"] = [(i.code, industry_label(i)) for i in selectors.industry_list(circle=circle)]
-    ctx["cities"] = selectors.circle_cities(circle=circle)
+    roster = page.roster if page is not None else selectors.circle_roster(circle=membership.circle)
+    ctx["city_options"], ctx["industry_options"] = directory_filter_options(
+        membership.circle,
+        roster,
+        city=str(form["city"].value() or ""),
+        industry=str(form["industry"].value() or ""),
+    )
     return render(request, "circles/directory.html", ctx, status=status)
 
 

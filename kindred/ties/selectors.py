@@ -49,18 +49,21 @@ INCOMING = "incoming"
 OUTGOING = "outgoing"
 
 
-def tie_neighbors(*, circle_id: int, member_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Confirmed tie partners of each given membership id, in one query: {member_id: {partner ids}}."""
-    ids = set(member_ids)
+def tie_neighbors(*, circle_id: int, member_ids: Iterable[int] | None) -> dict[int, set[int]]:
+    """Confirmed tie partners of each given membership id (of every member of the circle for None), in one
+    query: {member_id: {partner ids}}."""
     out: dict[int, set[int]] = defaultdict(set)
+    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
+    if member_ids is None:
+        for low, high in rows.values_list("member_low_id", "member_high_id"):
+            out[low].add(high)
+            out[high].add(low)
+        return out
+    ids = set(member_ids)
     if not ids:
         return out
-    rows = (
-        Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
-        .filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
-        .values_list("member_low_id", "member_high_id")
-    )
-    for low, high in rows:
+    rows = rows.filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
+    for low, high in rows.values_list("member_low_id", "member_high_id"):
         if low in ids:
             out[low].add(high)
         if high in ids:

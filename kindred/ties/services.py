@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Membership
+from kindred.circles.services import circle_members_touch
 from kindred.core.services import Conflict, NotFound, PermissionDenied, ServiceError, audit_record
 
 from .audit import Action
@@ -67,6 +68,7 @@ def _confirm(tie: Tie, *, by: Membership, now: datetime) -> Tie:
     tie.status = Tie.Status.CONFIRMED
     tie.confirmed_at = now
     tie.save(update_fields=["status", "confirmed_at"])
+    circle_members_touch(circle_id=tie.circle_id)
     audit_record(at=now, action=Action.TIE_CONFIRMED, actor=by.user, circle_id=tie.circle_id, target=tie)
     return tie
 
@@ -106,6 +108,7 @@ def tie_declare(
         if at is not None:
             Tie.objects.filter(pk=tie.pk).update(created_at=at)
             tie.created_at = at
+        circle_members_touch(circle_id=tie.circle_id)
         audit_record(
             at=at,
             action=Action.TIE_DECLARED,
@@ -158,6 +161,7 @@ def tie_ignore(*, tie: Tie, member: Membership) -> Tie:
     if locked.status == Tie.Status.PENDING:
         locked.status = Tie.Status.IGNORED
         locked.save(update_fields=["status"])
+        circle_members_touch(circle_id=locked.circle_id)
         audit_record(action=Action.TIE_IGNORED, actor=asked.user, circle_id=locked.circle_id, target=locked)
     return locked
 
@@ -183,6 +187,7 @@ def tie_record_sponsor(*, sponsor: Membership, invitee: Membership, at: datetime
         tie.confirmed_at = now
         tie.save(update_fields=["status", "confirmed_at"])
     actor: User = sponsor.user
+    circle_members_touch(circle_id=tie.circle_id)
     audit_record(
         at=at, action=Action.TIE_SPONSOR_RECORDED, actor=actor, circle_id=sponsor.circle_id, target=tie
     )
@@ -217,6 +222,7 @@ def _record_fact(
     elif not created and (getattr(tie, field) is None or getattr(tie, field) > now):
         setattr(tie, field, now)
         tie.save(update_fields=[field])
+    circle_members_touch(circle_id=tie.circle_id)
     audit_record(at=at, action=action, circle_id=a.circle_id, target=tie)
     return tie
 
@@ -260,6 +266,7 @@ def tie_record_introduced(
         tie.status = Tie.Status.CONFIRMED
         tie.confirmed_at = now
         tie.save(update_fields=["status", "confirmed_at"])
+    circle_members_touch(circle_id=tie.circle_id)
     audit_record(
         at=at,
         action=Action.TIE_INTRODUCED_RECORDED,
