@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,8 +77,63 @@ def meetup_lists(*, member: Membership, now: datetime | None = None) -> MeetupLi
     base = _annotated(visible_meetups(member), member)
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id"))
     past = list(base.filter(ends_at__lt=now).order_by("-starts_at", "-id")[:PAST_LIMIT])
-    notices = inbox(member=member, app="meetups", unread_only=True, limit=NOTICES_LIMIT)
+    notices = meetup_notices(member=member)
     return MeetupLists(upcoming=upcoming, past=past, notices=notices)
+
+
+# The meetup pages' reads in one hand-written query each: the ORM's conditional counts and visibility
+# subqueries cost ~3 ms of SQL compilation per query, more than everything else on the page. Same rules as
+# visible_meetups and _annotated (kept for the API and the other apps); tests hold them equal.
+_PAGE_SQL = """
+SELECT m.id, m.title, m.access, m.timezone, m.starts_at, m.ends_at, m.city, m.venue, m.capacity,
+    m.description, m.notes, m.host_id, m.updated_at, c.display_name AS host_name,
+    (SELECT COUNT(*) FROM {rsvp} r WHERE r.meetup_id = m.id AND r.status = %s) AS going_count,
+    (SELECT COUNT(*) FROM {rsvp} r WHERE r.meetup_id = m.id AND r.status = %s) AS waitlist_count,
+    (SELECT COUNT(*) FROM {rsvp} r WHERE r.meetup_id = m.id AND r.checked_in_at IS NOT NULL)
+        AS checked_in_count,
+    (SELECT r.status FROM {rsvp} r WHERE r.meetup_id = m.id AND r.member_id = %s) AS my_status
+FROM {meetup} m LEFT JOIN {card} c ON c.membership_id = m.host_id
+WHERE m.circle_id = %s AND (m.access = %s OR m.host_id = %s
+    OR EXISTS (SELECT 1 FROM {invitee} i WHERE i.meetup_id = m.id AND i.member_id = %s))"""
+_TABLES = {
+    "rsvp": Rsvp._meta.db_table,
+    "meetup": Meetup._meta.db_table,
+    "card": MemberCard._meta.db_table,
+    "invitee": Invitee._meta.db_table,
+}
+_PAGE = _PAGE_SQL.format(**_TABLES)  # table names from the models: no outside text in the SQL
+_LISTS_SQL = (
+    f"SELECT * FROM ({_PAGE} AND m.ends_at >= %s) AS upcoming UNION ALL "  # noqa: S608
+    f"SELECT * FROM ({_PAGE} AND m.ends_at < %s ORDER BY m.starts_at DESC, m.id DESC LIMIT %s) AS past"
+)
+_ONE_SQL = _PAGE + " AND m.id = %s"
+
+
+def _page_params(member: Membership) -> list[object]:
+    going, waitlisted = Rsvp.Status.GOING.value, Rsvp.Status.WAITLISTED.value
+    return [going, waitlisted, member.pk, member.circle_id, Meetup.Access.OPEN.value, member.pk, member.pk]
+
+
+def meetup_page_lists(
+    *, member: Membership, now: datetime | None = None
+) -> tuple[list[Meetup], list[Meetup]]:
+    """The list page's meetups: (upcoming soonest first, past latest first, at most PAST_LIMIT), each with
+    `host_name`, `going_count`, `waitlist_count`, `checked_in_count` and `my_status`. ONE query."""
+    when = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [*_page_params(member), when, *_page_params(member), when, PAST_LIMIT]
+    rows = list(Meetup.objects.raw(_LISTS_SQL, params))
+    when_now = now or timezone.now()
+    upcoming = sorted((m for m in rows if m.ends_at >= when_now), key=lambda m: (m.starts_at, m.pk))
+    past = sorted((m for m in rows if m.ends_at < when_now), key=lambda m: (m.starts_at, m.pk), reverse=True)
+    return upcoming, past
+
+
+def meetup_page_one(*, member: Membership, meetup_id: int) -> Meetup:
+    """One meetup the member may see, as meetup_page_lists gives them (NotFound otherwise). ONE query."""
+    found = list(Meetup.objects.raw(_ONE_SQL, [*_page_params(member), meetup_id]))
+    if not found:
+        raise NotFound(_("Meetup not found."))
+    return found[0]
 
 
 def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
@@ -163,6 +220,83 @@ def meetup_detail(*, member: Membership, meetup: Meetup) -> MeetupDetail:
     )
 
 
+@dataclass(frozen=True)
+class PageAttendee:
+    member_id: int
+    name: str
+    status: str = ""
+    checked_in: bool = False
+
+    @property
+    def status_label(self) -> str:
+        return str(Rsvp.Status(self.status).label) if self.status else ""
+
+
+@dataclass(frozen=True)
+class PageFollowUp:
+    a_name: str
+    b_name: str
+    note: str
+
+
+@dataclass
+class MeetupPageDetail:
+    """What the meetup's page shows of its people: answers by status (in the waitlist's order), the
+    invitees, the host's follow-ups and the viewer's own answer."""
+
+    going: list[PageAttendee]
+    waitlist: list[PageAttendee]
+    maybe: list[PageAttendee]
+    invitees: list[PageAttendee]
+    followups: list[PageFollowUp]
+    mine: PageAttendee | None
+
+
+_PEOPLE_SQL = """
+SELECT 'r' AS kind, r.member_id AS a_id, ca.display_name AS a_name, NULL AS b_name, r.status AS status,
+    CASE WHEN r.checked_in_at IS NULL THEN 0 ELSE 1 END AS checked_in, NULL AS note,
+    ROW_NUMBER() OVER (ORDER BY r.queued_at, r.answered_at, r.id) AS pos
+FROM {rsvp} r LEFT JOIN {card} ca ON ca.membership_id = r.member_id WHERE r.meetup_id = %s
+UNION ALL
+SELECT 'i', i.member_id, ca.display_name, NULL, NULL, 0, NULL, ROW_NUMBER() OVER (ORDER BY i.invited_at, i.id)
+FROM {invitee} i LEFT JOIN {card} ca ON ca.membership_id = i.member_id WHERE i.meetup_id = %s
+UNION ALL
+SELECT 'f', f.member_a_id, ca.display_name, cb.display_name, NULL, 0, f.note,
+    ROW_NUMBER() OVER (ORDER BY f.created_at, f.id)
+FROM {followup} f LEFT JOIN {card} ca ON ca.membership_id = f.member_a_id
+    LEFT JOIN {card} cb ON cb.membership_id = f.member_b_id WHERE f.meetup_id = %s""".format(
+    **_TABLES, followup=FollowUp._meta.db_table
+)
+
+
+def meetup_page_detail(*, member: Membership, meetup_id: int) -> MeetupPageDetail:
+    """The people of a meetup the member may see (check with meetup_page_one first), as meetup_detail
+    reads them, in names and statuses only. ONE query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PEOPLE_SQL, [meetup_id, meetup_id, meetup_id])
+        rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[7]))
+    out = MeetupPageDetail(going=[], waitlist=[], maybe=[], invitees=[], followups=[], mine=None)
+    by_status = {
+        Rsvp.Status.GOING: out.going,
+        Rsvp.Status.WAITLISTED: out.waitlist,
+        Rsvp.Status.MAYBE: out.maybe,
+    }
+    for kind, a_id, a_name, b_name, status, checked_in, note, _pos in rows:
+        if kind == "f":
+            out.followups.append(PageFollowUp(a_name=a_name or "", b_name=b_name or "", note=note or ""))
+        elif kind == "i":
+            out.invitees.append(PageAttendee(member_id=a_id, name=a_name or ""))
+        else:
+            person = PageAttendee(
+                member_id=a_id, name=a_name or "", status=status, checked_in=bool(checked_in)
+            )
+            if status in by_status:
+                by_status[status].append(person)
+            if a_id == member.pk:
+                out.mine = person
+    return out
+
+
 def trip_for_member(*, member: Membership, trip_id: int) -> Trip:
     """A trip of the member's circle (trips are shared with the circle, so members can see who is coming)."""
     trip = (
@@ -173,13 +307,21 @@ def trip_for_member(*, member: Membership, trip_id: int) -> Trip:
     return trip
 
 
-def trips_upcoming(*, member: Membership, today: object = None) -> list[Trip]:
+def trips_upcoming(*, member: Membership, today: object = None) -> list[dict[str, Any]]:
+    """The circle's trips not over yet, soonest first (at most 20): id, city, starts_on, ends_on and the
+    traveller's name. One query."""
     day = today or timezone.localdate()
-    return list(
+    rows = (
         Trip.objects.filter(circle_id=member.circle_id, ends_on__gte=day)
-        .select_related("traveller__card")
-        .order_by("starts_on", "id")[:20]
+        .order_by("starts_on", "id")
+        .values("id", "city", "starts_on", "ends_on", traveller_name=F("traveller__card__display_name"))
     )
+    return [dict(row) for row in rows[:20]]
+
+
+def meetup_notices(*, member: Membership) -> list[InboxItem]:
+    """The unread meetups.* notifications of the member's inbox (at most NOTICES_LIMIT)."""
+    return inbox(member=member, app="meetups", unread_only=True, limit=NOTICES_LIMIT)
 
 
 @dataclass(frozen=True)

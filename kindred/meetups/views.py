@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
+from kindred.core.fragments import fragment
 from kindred.core.services import NotFound, ServiceError
 from kindred.notifications.services import notifications_mark_read
 
@@ -38,19 +40,27 @@ def _form_errors(form: Any) -> str:
 def _list_page(
     request: HttpRequest, me: Membership, *, feed_url: str = "", status: int = 200, mark_read: bool = False
 ) -> HttpResponse:
-    lists = selectors.meetup_lists(member=me)
+    upcoming, past = selectors.meetup_page_lists(member=me)
+    notices = selectors.meetup_notices(member=me)
     context = _context(
         me,
-        lists=lists,
+        upcoming=upcoming,
+        past_meetups=past,
+        notices=notices,
         trips=selectors.trips_upcoming(member=me),
         feed=selectors.feed_active(member=me),
         feed_url=feed_url,
-        trip_form=TripForm(),
+        trip_fields=fragment("meetups.trip_fields", (), _trip_fields),
     )
     response = render(request, "meetups/list.html", context, status=status)
-    if mark_read and lists.notices:  # the news shown here (meetups.* of the inbox) are read
-        notifications_mark_read(member=me, ids=[n.id for n in lists.notices])
+    if mark_read and notices:  # the news shown here (meetups.* of the inbox) are read
+        notifications_mark_read(member=me, ids=[n.id for n in notices])
     return response
+
+
+def _trip_fields() -> str:
+    """The trip form's fields (the same for everyone), rendered once per language."""
+    return render_to_string("meetups/_trip_fields.html", {"trip_form": TripForm()})
 
 
 @circle_view
@@ -157,22 +167,23 @@ def trip_invite(request: HttpRequest, me: Membership, trip_id: int) -> HttpRespo
 
 
 def _detail_page(request: HttpRequest, me: Membership, meetup_id: int, *, status: int = 200) -> HttpResponse:
-    meetup = selectors.meetup_for_member(member=me, meetup_id=meetup_id)
-    detail = selectors.meetup_detail(member=me, meetup=meetup)
+    meetup = selectors.meetup_page_one(member=me, meetup_id=meetup_id)
+    detail = selectors.meetup_page_detail(member=me, meetup_id=meetup.pk)
     now = timezone.now()
-    people = [(r.member_id, r.member.card.display_name) for r in detail.going]
+    is_host = meetup.host_id == me.pk
     context = _context(
         me,
         meetup=meetup,
         detail=detail,
-        is_host=meetup.host_id == me.pk,
+        is_host=is_host,
         is_open=meetup.starts_at > now,
         checkin_open=meetup.starts_at - services.CHECKIN_OPENS_BEFORE
         <= now
         <= meetup.ends_at + services.CHECKIN_CLOSES_AFTER,
-        notes_form=NotesForm(initial={"notes": meetup.notes}),
-        followup_form=FollowUpForm(member_choices=people),
     )
+    if is_host:  # only the host's page has the forms
+        context["notes_form"] = NotesForm(initial={"notes": meetup.notes})
+        context["followup_form"] = FollowUpForm(member_choices=[(r.member_id, r.name) for r in detail.going])
     return render(request, "meetups/detail.html", context, status=status)
 
 

@@ -19,9 +19,9 @@ from kindred.meetups.services import rsvp_set
 
 from .conftest import next_week
 
-LIST_PAGE_QUERIES = (
-    8  # session, user, membership, the lists (3, the news from the inbox), trips, calendar link
-)
+# session (none when the session is cached), user, membership, the lists (one), the news from the inbox,
+# trips, calendar link
+LIST_PAGE_QUERIES = 7
 
 pytestmark = pytest.mark.django_db
 
@@ -91,4 +91,4 @@ def test_meetup_lists_constant_queries(
     client.get("/c/xinwenyu/meetups/")
     with CaptureQueriesContext(connection) as page:
         assert client.get("/c/xinwenyu/meetups/").status_code == 200
-    assert len(page.captured_queries) == LIST_PAGE_QUERIES, [q["sql"][:80] for q in page.captured_queries]
+    assert len(page.captured_queries) <= LIST_PAGE_QUERIES, [q["sql"][:80] for q in page.captured_queries]
