@@ -20,6 +20,7 @@ from kindred.meetups.selectors import meetup_for_member, meetup_lists
 
 from . import selectors, services
 from .forms import DealForm, StageForm
+from .models import Deal
 
 
 def _context(me: Membership, **extra: Any) -> dict[str, Any]:
@@ -29,9 +30,11 @@ def _context(me: Membership, **extra: Any) -> dict[str, Any]:
 @circle_view
 @require_GET
 def deal_list(request: HttpRequest, me: Membership) -> HttpResponse:
+    counted, waiting = selectors.deal_page_feed(member=me)
     context = _context(
         me,
-        feed=selectors.deal_feed(member=me),
+        counted=counted,
+        waiting=waiting,
         stats=selectors.deal_stats(circle=me.circle) if me.is_organizer else None,
     )
     return render(request, "deals/list.html", context)
@@ -89,10 +92,10 @@ def deal_new(request: HttpRequest, me: Membership) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
-    view = selectors.deal_for_member(member=me, deal_id=deal_id)
-    context = _context(
-        me, view=view, next_stages=services.NEXT_STAGES[view.deal.stage], stage_form=StageForm()
-    )
+    view = selectors.deal_page_one(member=me, deal_id=deal_id)
+    next_stages = services.NEXT_STAGES[view.deal.stage]
+    choices = [(value, label) for value, label in Deal.Stage.choices if value in next_stages]
+    context = _context(me, view=view, stage_choices=choices if view.is_party else [])
     return render(request, "deals/detail.html", context)
 
 
