@@ -3,11 +3,13 @@ parties, confirmation and stage. Thin: every change goes through deals.services.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import directory_queryset
+from kindred.core.fragments import fragment
 from kindred.core.services import NotFound, ServiceError
 from kindred.meetups.selectors import meetup_for_member, meetup_lists
 
@@ -33,11 +36,38 @@ def deal_list(request: HttpRequest, me: Membership) -> HttpResponse:
     counted, waiting = selectors.deal_page_feed(member=me)
     context = _context(
         me,
-        counted=counted,
-        waiting=waiting,
+        counted=_cards(me, counted),
+        waiting=_cards(me, waiting),
         stats=selectors.deal_stats(circle=me.circle) if me.is_organizer else None,
     )
     return render(request, "deals/list.html", context)
+
+
+def _cards(me: Membership, views: list[selectors.PageDeal]) -> str:
+    """The cards of `views`, rendered once per content (every value a card shows is in the key, the amount
+    only where the viewer may see it) and language."""
+    if not views:
+        return ""
+    shown = [
+        (
+            v.deal.pk,
+            v.deal.title,
+            v.deal.kind,
+            v.deal.stage,
+            v.deal.origin,
+            v.deal.outside_party,
+            v.deal.meetup_title,  # type: ignore[attr-defined]
+            v.deal.origin_note,
+            v.amount_yuan,
+            [(p.member_id, p.name) for p in v.parties],
+        )
+        for v in views
+    ]
+    version = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    context = {"circle": me.circle, "views": views}
+    return fragment(
+        "deals.cards", (me.circle.slug, version), lambda: render_to_string("deals/_cards.html", context)
+    )
 
 
 def _form(me: Membership, data: Any = None) -> DealForm:

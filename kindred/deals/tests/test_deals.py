@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from kindred.circles.models import Membership
-from kindred.circles.services import circle_create, membership_remove
+from kindred.circles.services import card_update, circle_create, membership_remove
 from kindred.core.models import AuditEvent
 from kindred.core.services import Conflict, NotFound, ServiceError
 from kindred.deals import selectors, services
@@ -305,12 +305,19 @@ def test_a_stage_change_and_a_confirmation_show_at_once(
     a, b, _c = trio
     deal = _deal(a, [b])
     url = f"/c/xinwenyu/deals/{deal.pk}/"
+
+    def card(member: Membership, language: str = "en") -> str:
+        feed = _client(member).get("/c/xinwenyu/deals/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return feed.split(f'id="deal-{deal.pk}"')[1].split("</div>\n</div>")[0]
+
     page = _client(b).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="deal-confirm"' in page and '<option value="signed">' in page
+    assert "Discussing" in card(a) and "Discussing" in card(a)  # the second from the cache
     services.deal_confirm(deal=deal, member=b)
     services.deal_stage_set(deal=deal, member=a, stage=Deal.Stage.SIGNED)
     page = _client(b).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="deal-confirm"' not in page and '<option value="signed">' not in page
     assert '<option value="closed">' in page and "Signed" in page
-    feed = _client(a).get("/c/xinwenyu/deals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f'id="deal-{deal.pk}"' in feed.split('id="feed"')[1]
+    assert "Signed" in card(a) and "Signed" not in card(a, "zh-hans")
+    card_update(membership=b, fields={"display_name": "新名字"})
+    assert "新名字" in card(a)
