@@ -18,6 +18,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
+from django.db.backends.signals import connection_created
 
 from kindred.asgi import django_application
 from kindred.conftest import PASSWORD
@@ -182,3 +184,23 @@ def test_the_lockout_holds_through_the_served_stack(make_user: Callable[..., Use
     assert headers["retry-after"] == "3600"
     assert "登录失败次数过多" in page
     assert settings.SESSION_COOKIE_NAME not in browser.cookies
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's connections go back to the pool")
+def test_requests_keep_their_threads_database_connection(make_user: Callable[..., User]) -> None:
+    """Opening a SQLite connection costs more CPU than a light page's queries: a request thread keeps its own."""
+    make_user("alice")
+    browser = Browser()
+    assert browser.sign_in("alice", PASSWORD)[0] == 302
+    opened: list[str] = []
+
+    def note(sender: object, connection: Any, **kwargs: object) -> None:
+        opened.append(connection.alias)
+
+    connection_created.connect(note)
+    try:
+        statuses = [browser.get("/accounts/tokens/")[0] for _ in range(10)]
+    finally:
+        connection_created.disconnect(note)
+    assert statuses == [200] * 10
+    assert len(opened) <= 1, opened
