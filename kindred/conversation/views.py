@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
-from kindred.circles.selectors import directory_queryset
+from kindred.circles.selectors import Roster, circle_roster, directory_queryset
 from kindred.core.fragments import CSRF_SLOT, fragments, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.deals import selectors as deals_selectors
@@ -91,11 +91,10 @@ def _wants_fragment(request: HttpRequest) -> bool:
 # --- what a stream's cards show (read through the apps' selectors) ------------------------------------
 
 
-def _names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = Membership.objects.filter(pk__in=ids).values_list("pk", "card__display_name")
-    return {pk: name or "" for pk, name in rows}
+def _name(roster: Roster, member_id: int) -> str:
+    """A member's display name from the circle's roster ("" for none, or no card)."""
+    m = roster.members.get(member_id)
+    return m.name if m is not None and m.stamp else ""
 
 
 def route_reason(reason: dict[str, Any]) -> str:
@@ -168,26 +167,23 @@ def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]
                 m["can_answer"] = mt.starts_at > now and mt.host_id != me.pk
     joined = [m for m in by_kind.get(Kind.MEMBER_JOINED, []) if m["payload"]]
     if joined:
-        newcomers = [int(m["payload"]["member_id"]) for m in joined]
-        neighbors = ties_selectors.tie_neighbors(circle_id=me.circle_id, member_ids=[me.pk, *newcomers])
-        mine = neighbors.get(me.pk, set())
-        wanted: dict[int, list[int]] = {}
-        for m, pk in zip(joined, newcomers, strict=True):
-            theirs = neighbors.get(pk, set())
+        roster = circle_roster(circle=me.circle)  # the tie graph and the names, kept per members_version
+        mine = roster.neighbors.get(me.pk, frozenset())
+        for m in joined:
+            pk = int(m["payload"]["member_id"])
+            theirs = roster.neighbors.get(pk, frozenset())
             if pk == me.pk:
                 m["you_are_them"] = True
-                wanted[m["id"]] = sorted(theirs - {m["payload"].get("sponsor_id")})
+                wanted = sorted(theirs - {m["payload"].get("sponsor_id")})
             else:
                 m["you_know_them"] = pk in mine
-                wanted[m["id"]] = sorted((theirs & mine) - {me.pk})
-        names = _names({i for ids in wanted.values() for i in ids})
-        for m in joined:
-            m["known"] = [names[i] for i in wanted[m["id"]] if names.get(i)]
+                wanted = sorted((theirs & mine) - {me.pk})
+            m["known"] = [name for name in (_name(roster, i) for i in wanted) if name]
     caught = [m for m in by_kind.get(Kind.ASK, []) if m["ask"] and m["ask"]["caught_by"]]
     if caught:
-        names = _names({int(m["ask"]["caught_by"]) for m in caught})
+        roster = circle_roster(circle=me.circle)
         for m in caught:
-            m["caught_by_name"] = names.get(int(m["ask"]["caught_by"]), "")
+            m["caught_by_name"] = _name(roster, int(m["ask"]["caught_by"]))
     my_asks = [m for m in by_kind.get(Kind.ASK, []) if m["mine"] and m["ask"] and m["ask"]["routed_to"]]
     if my_asks:
         routes: dict[int, list[dict[str, Any]]] = {}
@@ -234,14 +230,19 @@ def _todos(me: Membership) -> list[tuple[str, int, str]]:
     ]
 
 
-# Cards whose markup differs for every viewer and changes with another app's rows (the red envelope's grabs,
-# the meetup's answers, whom the viewer knows): rendered for each page, never kept.
-PER_VIEWER_KINDS = frozenset({Kind.ENVELOPE_SENT, Kind.MEETUP_CALLED, Kind.MEMBER_JOINED})
+# Cards whose markup differs for every viewer and follows another app's rows with no version of their own
+# (the red envelope's grabs, the meetup's details and answers): what they show the viewer is read for each
+# page and their markup kept under it (`_viewer_state`).
+LIVE_KINDS = frozenset({Kind.ENVELOPE_SENT, Kind.MEETUP_CALLED})
 
 
 def _per_viewer(me: Membership, row: dict[str, Any]) -> bool:
-    # The asker's own ask shows whom it was routed to and why (their names, worded for them).
-    return row["kind"] in PER_VIEWER_KINDS or (row["kind"] == Kind.ASK and row["author_id"] == me.pk)
+    """Whether a message's markup is the viewer's own: a live card, a newcomer's card (whom the viewer
+    knows) or the asker's own ask (whom it was routed to and why)."""
+    kind = row["kind"]
+    return (
+        kind in LIVE_KINDS or kind == Kind.MEMBER_JOINED or (kind == Kind.ASK and row["author_id"] == me.pk)
+    )
 
 
 class _Shaped:
@@ -261,9 +262,9 @@ class _Shaped:
 
 
 def _viewer_state(m: dict[str, Any]) -> str:
-    """Everything a per-viewer card shows beyond its message (what `decorate` added for this viewer), as
-    one value: the card's markup is kept under it, so any change of the envelope's grabs, the meetup's
-    details and answers or whom the viewer knows is a new key. Keep it in step with cards/*.html."""
+    """Everything a live card shows beyond its message (what `decorate` added for this viewer), as one
+    value: the card's markup is kept under it, so any change of the envelope's grabs or the meetup's details
+    and answers is a new key. Keep it in step with cards/envelope_sent.html and cards/meetup_called.html."""
     v = m.get("envelope")
     envelope = None
     if v is not None:
@@ -280,61 +281,56 @@ def _viewer_state(m: dict[str, Any]) -> str:
             meetup,
             str(m.get("my_answer", "")),
             m.get("can_answer"),
-            m.get("you_are_them"),
-            m.get("you_know_them"),
-            m.get("known"),
-            [(r["member_id"], r["display_name"], r["reason"]) for r in m.get("routes", [])],
-            m["ask"] and (m["ask"]["status"], m["ask"]["routed_to"]),
         )
     )
 
 
 def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) -> list[SafeString]:
     """The markup of each message of the page, in order, kept in the cache (core.fragments) under its
-    version: a message every viewer sees alike under its stamps (STAMP_FIELDS, read with the page) and the
-    language; a per-viewer card (and the asker's own ask) under the viewer and what it shows them
-    (`_viewer_state`, read for each page). Nothing is kept stale: any change is a new key."""
+    version, so nothing kept is ever stale (any change is a new key):
+    - a message every viewer sees alike: its stamps (STAMP_FIELDS, read with the page);
+    - a newcomer's card and the asker's own ask: the viewer, the stamps and the circle's members_version
+      (ties and cards: whom the viewer knows, the names of whom an ask was routed to);
+    - a live card (red envelope, meetup): the viewer, the stamps and what it shows them, read for each page.
+    The messages themselves are read only when some markup is missing."""
     template = get_template("conversation/_message.html")
     moderator = selectors.is_moderator(me)
     slug = me.circle.slug
-    shared = [r for r in rows if not _per_viewer(me, r)]
-    cards = [r for r in rows if r["kind"] in PER_VIEWER_KINDS]
-    asks = [r for r in rows if _per_viewer(me, r) and r["kind"] not in PER_VIEWER_KINDS]
-    # Messages are read again only when one's markup is missing; what a card shows its viewer is read for
-    # each page (from the card's row), and the asker's own asks with their routes.
-    loader = _Shaped(me, [r["id"] for r in shared])
-    card_loader = _Shaped(me, [r["id"] for r in cards], decorated=False)
-    own_items = decorate(me, [selectors.card_stub(r, moderator=moderator) for r in cards])
-    if asks:
-        own_items += decorate(me, selectors.messages_by_id(viewer=me, ids=[r["id"] for r in asks]))
+    live = [r for r in rows if r["kind"] in LIVE_KINDS]
+    rest = [r for r in rows if r["kind"] not in LIVE_KINDS]
+    loader = _Shaped(me, [r["id"] for r in rest])
+    live_loader = _Shaped(me, [r["id"] for r in live], decorated=False)
+    # What a live card shows its viewer, from the card's row (its payload) and the other apps' selectors.
+    stubs = decorate(me, [selectors.card_stub(r, moderator=moderator) for r in live])
 
     def render(m: dict[str, Any]) -> str:
-        if m["kind"] in PER_VIEWER_KINDS:  # a card's stub: the message itself, with what the card shows
-            m = {**m, **card_loader[m["id"]]}
         ctx = {"circle": me.circle, "membership": me, "m": m, "csrf_token": CSRF_SLOT}
         return template.render(ctx)
 
     def parts(row: dict[str, Any]) -> tuple[Any, ...]:
         # The viewer's side: whether it is theirs, whether they see a hidden message's text and reason.
         mine = row["author_id"] == me.pk
-        return (slug, *(row[f] for f in selectors.STAMP_FIELDS), mine, moderator and bool(row["hidden_at"]))
+        stamps = (row[f] for f in selectors.STAMP_FIELDS)
+        if not _per_viewer(me, row):
+            return (slug, *stamps, mine, moderator and bool(row["hidden_at"]))
+        return (slug, me.pk, *stamps, moderator, me.circle.members_version)
 
+    by_id = {r["id"]: r for r in rows}
     html = dict(
         zip(
-            (r["id"] for r in shared),
-            fragments("conversation.message", shared, parts, lambda r: render(loader[r["id"]])),
+            (r["id"] for r in rest),
+            fragments("conversation.message", rest, parts, lambda r: render(loader[r["id"]])),
             strict=True,
         )
     )
-    by_id = {r["id"]: r for r in [*cards, *asks]}
     html.update(
         zip(
-            (m["id"] for m in own_items),
+            (m["id"] for m in stubs),
             fragments(
                 "conversation.card",
-                own_items,
-                lambda m: (me.pk, *parts(by_id[m["id"]]), _viewer_state(m)),
-                render,
+                stubs,
+                lambda m: (*parts(by_id[m["id"]]), _viewer_state(m)),
+                lambda m: render({**m, **live_loader[m["id"]]}),  # the message, with what the card shows
             ),
             strict=True,
         )

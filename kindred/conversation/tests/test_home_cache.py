@@ -101,6 +101,17 @@ def test_an_ask_caught_or_closed_shows_at_once(cast: Cast) -> None:
     assert "已被 设计小美 接住" in item(page(reader, cast), ask)
 
 
+def test_the_askers_own_ask_names_whom_it_reached_as_their_cards_say_now(cast: Cast) -> None:
+    ask = say(cast.collector, "谁能帮我做一个PPT？", kind=Kind.ASK)
+    asker, other = client_of(cast.collector), client_of(cast.distributor)
+    assert "同类帮你问了" in item(page(asker, cast), ask) and "小美" in item(page(asker, cast), ask)
+    assert "同类帮你问了" not in item(page(other, cast), ask)  # whom it reached is the asker's
+    card_update(membership=cast.designer, fields={"display_name": "设计小美"})
+    assert "设计小美" in item(page(asker, cast), ask)
+    services.ask_close(message_id=ask, member=cast.collector)
+    assert 'data-ask-status="closed"' in item(page(asker, cast), ask)
+
+
 def test_a_red_envelope_card_follows_its_grabs(cast: Cast) -> None:
     card = _envelope_card(cast, cast.distributor)
     envelope = Envelope.objects.get(pk=card.payload["envelope_id"])
