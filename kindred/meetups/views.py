@@ -4,6 +4,7 @@ Thin: every change goes through meetups.services."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -44,8 +45,8 @@ def _list_page(
     notices = selectors.meetup_notices(member=me)
     context = _context(
         me,
-        upcoming=upcoming,
-        past_meetups=past,
+        upcoming=_cards(me, upcoming, past=False),
+        past_meetups=_cards(me, past, past=True),
         notices=notices,
         trips=selectors.trips_upcoming(member=me),
         feed=selectors.feed_active(member=me),
@@ -56,6 +57,36 @@ def _list_page(
     if mark_read and notices:  # the news shown here (meetups.* of the inbox) are read
         notifications_mark_read(member=me, ids=[n.id for n in notices])
     return response
+
+
+def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
+    """The cards of `meetups`, rendered once per content (every value a card shows is in the key, the
+    viewer's own answer too) and language."""
+    if not meetups:
+        return ""
+    shown = [
+        (
+            m.pk,
+            m.title,
+            m.access,
+            m.timezone,
+            m.starts_at,
+            m.ends_at,
+            m.city,
+            m.venue,
+            m.capacity,
+            *(getattr(m, name) for name in _CARD_ANNOTATIONS),
+        )
+        for m in meetups
+    ]
+    version = hashlib.blake2b(repr((past, shown)).encode(), digest_size=16).hexdigest()
+    context = {"circle": me.circle, "meetups": meetups, "past": past}
+    return fragment(
+        "meetups.cards", (me.circle.slug, version), lambda: render_to_string("meetups/_cards.html", context)
+    )
+
+
+_CARD_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
 
 
 def _trip_fields() -> str:

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kindred.circles.models import Membership
+from kindred.circles.services import card_update
 from kindred.core.services import NotFound
 from kindred.meetups import selectors
 from kindred.meetups.models import Meetup
@@ -148,3 +149,5 @@ def test_an_answer_shows_at_once_and_the_trip_form_follows_the_language(
     zh, en = _page(alice, listing), _page(alice, listing, "en")
     assert 'name="city"' in zh and "城市" in zh.split('id="trip-form"')[1].split("</form>")[0]
     assert "City" in en.split('id="trip-form"')[1].split("</form>")[0]
+    card_update(membership=meetup.host, fields={"display_name": "新东道主"})
+    assert "新东道主" in _page(alice, listing) and "新东道主" in _page(alice, detail)
