@@ -129,6 +129,9 @@ class RosterMember(NamedTuple):
     stamp: str  # the card's updated_at: with role and status, the version of what the card shows
     ancestors: tuple[int, ...]  # the invite path from the origin down to the sponsor
     joined: str  # the day of joining, "YYYY-MM-DD" (local time)
+    company: str
+    title: str
+    city: str
 
 
 class RosterIndustry(NamedTuple):
@@ -168,6 +171,16 @@ class Roster:
         names = [(i, self.members[i].name if i in self.members else "?") for i in m.ancestors]
         return [*names, (member_id, m.name)]
 
+    def membership(self, member_id: int) -> Membership:
+        """Member `member_id` as an unsaved Membership with its card's name, company, title and city (what a
+        list of members shows), without a query."""
+        m = self.members[member_id]
+        out = Membership(pk=member_id, role=m.role, status=m.status)
+        out.card = MemberCard(
+            membership_id=member_id, display_name=m.name, company=m.company, title=m.title, city=m.city
+        )
+        return out
+
     def industry_ids(self, code: str) -> list[int]:
         """The industry `code`, its children and theirs (as industry_ids_for_filter, without a query)."""
         return [i.id for i in self.industries if code in (i.code, i.parent, i.grandparent)]
@@ -187,15 +200,19 @@ def _roster_build(circle_id: int) -> Roster:
             "tree_path",
             "joined_at",
             "card__display_name",
-            "card__city",
             "card__updated_at",
+            "card__company",
+            "card__title",
+            "card__city",
         )
     )
-    for pk, status, role, tree_path, joined_at, name, city, updated_at in rows:
+    for pk, status, role, tree_path, joined_at, name, updated_at, company, title, city in rows:
         ancestors = tuple(int(part) for part in tree_path.strip("/").split("/") if part)
         stamp = updated_at.isoformat() if updated_at is not None else ""
         joined = timezone.localtime(joined_at).date().isoformat()
-        members[pk] = RosterMember(name or "?", status, role, stamp, ancestors, joined)
+        members[pk] = RosterMember(
+            name or "?", status, role, stamp, ancestors, joined, company or "", title or "", city or ""
+        )
         if status == Membership.Status.ACTIVE:
             order.append(pk)
             if city:
@@ -218,12 +235,27 @@ def _roster_build(circle_id: int) -> Roster:
     )
 
 
+# Changes this process made, per circle id: part of every key kept under a circle's members_version, so that
+# an object read before a change (a membership held across a service call in the same process) never finds
+# what was kept before it. Other processes read members_version from the database with each request.
+_changes_here: dict[int, int] = {}
+
+
+def members_version_changed_here(*, circle_id: int) -> None:
+    """Called by circles.services.circle_members_touch, at the change and again after its commit."""
+    _changes_here[circle_id] = _changes_here.get(circle_id, 0) + 1
+
+
+def members_version(circle: Circle) -> tuple[int, int, int]:
+    """The version parts of what is kept of `circle`'s members (kindred.core.fragments): the circle, its
+    members_version as read with it, and the changes this process made since it started."""
+    return (circle.pk, circle.members_version, _changes_here.get(circle.pk, 0))
+
+
 def circle_roster(*, circle: Circle) -> Roster:
     """The circle's roster at its members_version (read with the circle, so with the viewer's membership):
     from the cache, or three queries."""
-    return cached_value(
-        "circles.roster", (circle.pk, circle.members_version), lambda: _roster_build(circle.pk)
-    )
+    return cached_value("circles.roster", members_version(circle), lambda: _roster_build(circle.pk))
 
 
 # --- What a viewer sees of a card -------------------------------------------------------------------
@@ -252,18 +284,28 @@ class CardView:
 
 
 def card_contacts(*, card: MemberCard, viewer: Membership, viewer_is_tie: bool) -> dict[str, str]:
-    """The contact fields of `card` that `viewer` may see. The one place visibility is decided.
+    """The contact fields of `card` that `viewer` may see (see contacts_visible)."""
+    fields = {name: (getattr(card, name), getattr(card, f"{name}_visibility")) for name in CONTACT_FIELDS}
+    return contacts_visible(
+        owner_id=card.membership_id, fields=fields, viewer=viewer, viewer_is_tie=viewer_is_tie
+    )
+
+
+def contacts_visible(
+    *, owner_id: int, fields: dict[str, tuple[str, str]], viewer: Membership, viewer_is_tie: bool
+) -> dict[str, str]:
+    """The contact fields ({name: (value, visibility)}) of member `owner_id`'s card that `viewer` may see.
+    The one place visibility is decided.
 
     circle → every active member; ties → the owner and members with a confirmed tie to the owner;
     nobody → only the owner.
     """
-    is_owner = viewer.pk == card.membership_id
+    is_owner = viewer.pk == owner_id
     out: dict[str, str] = {}
     for name in CONTACT_FIELDS:
-        value = getattr(card, name)
+        value, visibility = fields.get(name, ("", Visibility.NOBODY))
         if not value:
             continue
-        visibility = getattr(card, f"{name}_visibility")
         if (
             is_owner
             or (visibility == Visibility.CIRCLE and viewer.is_active)
@@ -271,6 +313,67 @@ def card_contacts(*, card: MemberCard, viewer: Membership, viewer_is_tie: bool) 
         ):
             out[name] = value
     return out
+
+
+@dataclass
+class MemberPage:
+    """One member's card page as `viewer` sees it, from the roster: who they are (the card's shared part is
+    rendered from the cache), the contacts the viewer may see, the organizer's note for the organizer and
+    admins, the ties both have, the invite path."""
+
+    roster: Roster
+    member_id: int
+    member: RosterMember
+    contacts: dict[str, str]
+    note: str | None
+    is_tie: bool
+    is_self: bool
+    mutual: list[tuple[int, str]]
+    path: list[tuple[int, str]]
+
+    @property
+    def membership(self) -> Membership:
+        """The member as an (unsaved) Membership, for the boxes other apps put on the page."""
+        return self.roster.membership(self.member_id)
+
+
+def member_page(*, viewer: Membership, member_id: int) -> MemberPage:
+    """member_card for the page: no query once the roster and the card's contacts are cached, but for the
+    organizer's note (one, for the organizer and admins). NotFound as member_card."""
+    roster = circle_roster(circle=viewer.circle)
+    m = roster.members.get(member_id)
+    if m is None or (m.status != Membership.Status.ACTIVE and not viewer.can_review):
+        raise NotFound(_("Member not found."))
+    names = ("membership_id", *CONTACT_FIELDS, *(f"{n}_visibility" for n in CONTACT_FIELDS))
+
+    def read_contacts() -> dict[str, tuple[str, str]]:
+        row = dict(
+            zip(
+                names,
+                MemberCard.objects.filter(membership_id=member_id).values_list(*names).first() or (),
+                strict=False,
+            )
+        )
+        return {
+            n: (row.get(n) or "", row.get(f"{n}_visibility") or Visibility.NOBODY) for n in CONTACT_FIELDS
+        }
+
+    fields = cached_value("circles.contacts", (member_id, m.stamp), read_contacts)
+    is_tie = member_id in roster.neighbors.get(viewer.pk, ())
+    note = None
+    if viewer.can_review:
+        note = Membership.objects.filter(pk=member_id).values_list("organizer_note", flat=True).first() or ""
+    return MemberPage(
+        roster=roster,
+        member_id=member_id,
+        member=m,
+        contacts=contacts_visible(owner_id=member_id, fields=fields, viewer=viewer, viewer_is_tie=is_tie),
+        note=note,
+        is_tie=is_tie,
+        is_self=member_id == viewer.pk,
+        mutual=roster.mutual(viewer.pk, member_id),
+        path=roster.path(member_id),
+    )
 
 
 def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[CardView]:

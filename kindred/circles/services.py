@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -29,6 +30,7 @@ from .models import (
     MemberCard,
     Membership,
 )
+from .selectors import members_version_changed_here
 from .signals import member_joined
 
 CARD_TEXT_FIELDS = ("display_name", "company", "title", "city", "offers", "needs", "bio", "values")
@@ -108,6 +110,10 @@ def circle_members_touch(*, circle_id: int) -> None:
     directory, a member card or a tie mark shows (memberships, cards, industries, ties), so cached views of
     the circle's members are never read again once it commits (kindred.core.fragments)."""
     Circle.objects.filter(pk=circle_id).update(members_version=models.F("members_version") + 1)
+    # This process's objects read before the change (and what was kept from them before the commit) no
+    # longer find what was kept under the old version either.
+    members_version_changed_here(circle_id=circle_id)
+    transaction.on_commit(partial(members_version_changed_here, circle_id=circle_id))
 
 
 def _clean_tags(names: Iterable[str]) -> list[str]:

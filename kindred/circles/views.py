@@ -32,7 +32,7 @@ from .forms import (
     RoleForm,
 )
 from .models import Membership
-from .templatetags.cards import directory_cards, directory_filter_options
+from .templatetags.cards import directory_cards, directory_filter_options, member_card_html
 
 
 def _context(membership: Membership, **extra: Any) -> dict[str, Any]:
@@ -141,8 +141,10 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @circle_view
 def member(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
-    view = selectors.member_card(viewer=membership, member_id=member_id)
-    ctx = _context(membership, view=view)
+    view = selectors.member_page(viewer=membership, member_id=member_id)
+    members_url = reverse("circles:directory", args=[membership.circle.slug])
+    card_html = member_card_html(membership.circle, view.roster, member_id, members_url)
+    ctx = _context(membership, view=view, card_html=card_html, members_url=members_url)
     if membership.can_review:
         ctx["note_form"] = NoteForm(initial={"note": view.note or ""})
     target = view.membership

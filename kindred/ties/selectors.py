@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -23,6 +24,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import MemberCard, Membership
+from kindred.circles.selectors import members_version
+from kindred.core.fragments import cached_value
 from kindred.core.services import NotFound
 
 from .models import (
@@ -49,24 +52,36 @@ INCOMING = "incoming"
 OUTGOING = "outgoing"
 
 
+def _confirmed_rows(circle_id: int, member_ids: Iterable[int] | None, columns: str) -> list[tuple[Any, ...]]:
+    """`columns` of the circle's confirmed ties (those touching `member_ids` when given), in one query.
+
+    Plain SQL: these reads run on most circle pages (the tie marks, the introduction box, the trust graph),
+    and the ORM takes ~5× longer to build the query than the database to answer it. Table and column names
+    come from the model; every value is a parameter."""
+    table = connection.ops.quote_name(Tie._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} WHERE circle_id = %s AND status = %s"  # noqa: S608
+    params: list[Any] = [circle_id, Tie.Status.CONFIRMED.value]
+    if member_ids is not None:
+        ids = sorted(set(member_ids))
+        if not ids:
+            return []
+        marks = ", ".join(["%s"] * len(ids))
+        sql += f" AND (member_low_id IN ({marks}) OR member_high_id IN ({marks}))"
+        params += ids + ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def tie_neighbors(*, circle_id: int, member_ids: Iterable[int] | None) -> dict[int, set[int]]:
     """Confirmed tie partners of each given membership id (of every member of the circle for None), in one
     query: {member_id: {partner ids}}."""
     out: dict[int, set[int]] = defaultdict(set)
-    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
-    if member_ids is None:
-        for low, high in rows.values_list("member_low_id", "member_high_id"):
+    ids = None if member_ids is None else set(member_ids)
+    for low, high in _confirmed_rows(circle_id, ids, "member_low_id, member_high_id"):
+        if ids is None or low in ids:
             out[low].add(high)
-            out[high].add(low)
-        return out
-    ids = set(member_ids)
-    if not ids:
-        return out
-    rows = rows.filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
-    for low, high in rows.values_list("member_low_id", "member_high_id"):
-        if low in ids:
-            out[low].add(high)
-        if high in ids:
+        if ids is None or high in ids:
             out[high].add(low)
     return out
 
@@ -78,15 +93,10 @@ TieEdgeRow = tuple[int, int, str, bool, bool]  # member_low_id, member_high_id, 
 def tie_edge_rows(*, circle_id: int, member_ids: Iterable[int] | None = None) -> list[TieEdgeRow]:
     """The circle's confirmed ties (those touching `member_ids` when given): (low, high, kind, met offline,
     closed a deal). One query."""
-    rows = Tie.objects.filter(circle_id=circle_id, status=Tie.Status.CONFIRMED)
-    if member_ids is not None:
-        ids = set(member_ids)
-        rows = rows.filter(Q(member_low_id__in=ids) | Q(member_high_id__in=ids))
+    columns = "member_low_id, member_high_id, kind, met_offline_at IS NOT NULL, deal_at IS NOT NULL"
     return [
-        (low, high, kind, met is not None, deal is not None)
-        for low, high, kind, met, deal in rows.values_list(
-            "member_low_id", "member_high_id", "kind", "met_offline_at", "deal_at"
-        )
+        (low, high, kind, bool(met), bool(deal))
+        for low, high, kind, met, deal in _confirmed_rows(circle_id, member_ids, columns)
     ]
 
 
@@ -164,6 +174,10 @@ def _with_cards(qs: Any) -> Any:
 
 def _view(tie: Tie, membership_id: int) -> TieView:
     partner = tie.member_high if tie.member_low_id == membership_id else tie.member_low
+    return _view_of(tie, membership_id, partner)
+
+
+def _view_of(tie: Tie, membership_id: int, partner: Membership) -> TieView:
     if tie.status == Tie.Status.CONFIRMED:
         direction = MUTUAL
     elif tie.declared_by_id == membership_id:
@@ -202,6 +216,47 @@ def tie_get_for_member(*, membership: Membership, tie_id: int) -> TieView:
     if tie is None:
         raise NotFound(_("Tie not found."))
     return _view(tie, membership.pk)
+
+
+_TIE_FIELDS = (
+    "id",
+    "circle_id",
+    "member_low_id",
+    "member_high_id",
+    "declared_by_id",
+    "kind",
+    "since_year",
+    "status",
+    "created_at",
+    "confirmed_at",
+    "met_offline_at",
+    "deal_at",
+)
+
+
+def tie_rows_of(*, membership: Membership) -> dict[int, tuple[Any, ...]]:
+    """Every tie row of `membership` in its circle ({partner id: the _TIE_FIELDS}), kept in the cache under
+    the circle's members_version (every tie service moves it in its transaction): one query, none once kept.
+    `membership.circle` must be the one read with it (circles.access)."""
+
+    def read() -> dict[int, tuple[Any, ...]]:
+        rows = Tie.objects.filter(_party(membership.pk), circle_id=membership.circle_id).values_list(
+            *_TIE_FIELDS
+        )
+        return {(row[3] if row[2] == membership.pk else row[2]): row for row in rows}
+
+    return cached_value("ties.of", (membership.pk, *members_version(membership.circle)), read)
+
+
+def _tie_of_row(row: tuple[Any, ...]) -> Tie:
+    return Tie(**dict(zip(_TIE_FIELDS, row, strict=True)))
+
+
+def tie_view_with(*, membership: Membership, other: Membership) -> TieView | None:
+    """The tie between `membership` and `other`, as `membership` sees it, if there is one: tie_between from
+    the cached tie_rows_of (`other` as given, not read again)."""
+    row = tie_rows_of(membership=membership).get(other.pk)
+    return _view_of(_tie_of_row(row), membership.pk, other) if row is not None else None
 
 
 def tie_between(*, membership: Membership, other_id: int) -> TieView | None:

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from kindred.core.fragments import Part, fragment, fragments_batch
 
 from ..models import Circle, Membership
-from ..selectors import CardContent, Roster, card_contents
+from ..selectors import CardContent, Roster, card_contents, members_version
 from .industries import industry_label
 
 # Where the viewer's part goes in a cached card (user text is escaped, so it cannot contain this).
@@ -84,9 +84,7 @@ def directory_cards(
             for member_id, html in zip(ids, shared, strict=True)
         )
 
-    return fragment(
-        "circles.cards", (circle.pk, circle.members_version, viewer.pk, members_url, *ids), render
-    )
+    return fragment("circles.cards", (*members_version(circle), viewer.pk, members_url, *ids), render)
 
 
 def _selected(options: str, value: str) -> SafeString:
@@ -110,6 +108,17 @@ def directory_filter_options(
         )
         return cities + "\x00" + industries
 
-    both = fragment("circles.filters", (circle.pk, circle.members_version), render)
+    both = fragment("circles.filters", members_version(circle), render)
     cities, industries = both.split("\x00", 1)
     return _selected(cities, city), _selected(industries, industry)
+
+
+def member_card_html(circle: Circle, roster: Roster, member_id: int, members_url: str) -> SafeString:
+    """The shared part of a member's card page (name, role, trade, offers, needs, story), kept per card
+    version and language: three queries when not cached yet."""
+    return fragments_batch(
+        "circles.member",
+        [member_id],
+        lambda i: (*card_version(roster, i), members_url),
+        lambda missing: _render("circles/_member_card.html", roster, missing, members_url=members_url),
+    )[0]

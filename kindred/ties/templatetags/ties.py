@@ -1,7 +1,8 @@
 """{% tie_box circle membership member %}: the viewer's tie with one member, for the member card page.
 
 Shows the tie (or the request either way) or an "I know them" form that posts to ties:declare and comes
-back to the page. Nothing for yourself, and no form for a member who left. One query.
+back to the page. Nothing for yourself, and no form for a member who left. One query (none once the
+viewer's ties are cached, see tie_rows_of).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django import template
 from kindred.circles.models import Circle, Membership
 
 from ..forms import TieDeclareForm
-from ..selectors import tie_between
+from ..selectors import tie_view_with
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def tie_box(
 ) -> dict[str, Any]:
     request = context.get("request")
     # Nothing about yourself; nothing to ask of a member who left (an existing tie is still shown).
-    view = None if membership.pk == member.pk else tie_between(membership=membership, other_id=member.pk)
+    view = None if membership.pk == member.pk else tie_view_with(membership=membership, other=member)
     show = membership.pk != member.pk and (view is not None or member.is_active)
     return {
         "circle": circle,
