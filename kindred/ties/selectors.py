@@ -218,6 +218,7 @@ def tie_get_for_member(*, membership: Membership, tie_id: int) -> TieView:
     return _view(tie, membership.pk)
 
 
+# Every field of a tie row (the cached rows of a member, the member's own export).
 _TIE_FIELDS = (
     "id",
     "circle_id",
@@ -359,18 +360,5 @@ def ties_of_member(*, member_ids: list[int]) -> list:
     return list(
         Tie.objects.filter(Q(member_low_id__in=member_ids) | Q(member_high_id__in=member_ids))
         .order_by("id")
-        .values(
-            "id",
-            "circle_id",
-            "member_low_id",
-            "member_high_id",
-            "declared_by_id",
-            "kind",
-            "since_year",
-            "status",
-            "created_at",
-            "confirmed_at",
-            "met_offline_at",
-            "deal_at",
-        )
+        .values(*_TIE_FIELDS)
     )
