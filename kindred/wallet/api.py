@@ -141,12 +141,12 @@ def wallet(request: HttpRequest, query: Query[PageQuery]) -> WalletOut:
         has_next=page.has_next,
         entries=[
             EntryOut(
-                id=e.entry.pk,
+                id=e.id,
                 amount_fen=e.amount_fen,
                 kind=e.kind,
                 kind_label=e.kind_label,
                 description=e.description,
-                envelope_id=e.envelope.pk if e.envelope else None,
+                envelope_id=e.envelope_id,
                 created_at=e.at,
             )
             for e in page.entries
@@ -240,16 +240,16 @@ def envelope_list(request: HttpRequest, slug: str, query: Query[PageQuery]) -> E
         greeting_status=status,  # type: ignore[arg-type]
         envelopes=[
             EnvelopeSummaryOut(
-                id=s.envelope.pk,
-                sender=_member_ref(s.envelope.sender),
-                mode=s.envelope.mode,  # type: ignore[arg-type]
-                total_fen=s.envelope.total_fen,
-                share_count=s.envelope.share_count,
-                greeting=s.envelope.greeting,
-                is_greeting=s.envelope.is_greeting,
-                status=s.envelope.status,  # type: ignore[arg-type]
-                created_at=s.envelope.created_at,
-                expires_at=s.envelope.expires_at,
+                id=s.id,
+                sender=MemberRefOut(member_id=s.sender_id, display_name=s.sender_name),
+                mode=s.mode,  # type: ignore[arg-type]
+                total_fen=s.total_fen,
+                share_count=s.share_count,
+                greeting=s.greeting,
+                is_greeting=s.is_greeting,
+                status=s.status,  # type: ignore[arg-type]
+                created_at=s.created_at,
+                expires_at=s.expires_at,
                 grabbed_count=s.claimed_count,
                 my_amount_fen=s.my_amount_fen,
             )

@@ -12,13 +12,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
+from kindred.core.fragments import Part, fragments
 from kindred.core.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.core.services import NotFound, ServiceError
 
@@ -52,15 +55,29 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
+def _entry_rows(entries: list[selectors.EntryView]) -> list[SafeString]:
+    """Each entry's row of the wallet, rendered once per what it shows (every value of it is part of its
+    version: a withdrawal's status, a renamed sender or circle) and language."""
+
+    def render_row(e: selectors.EntryView) -> str:
+        url = reverse("wallet:envelope", args=[e.circle_slug, e.envelope_id]) if e.envelope_id else ""
+        return render_to_string("wallet/_entry_row.html", {"e": e, "url": url})
+
+    return fragments("wallet.entry_row", entries, lambda e: vars(e).values(), render_row)
+
+
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     page = selectors.wallet_page(user=_user(request), page=_page_number(request))
+    pay = services.provider()
     context = {
         "wallet": page,
-        "topup_form": TopupForm(initial={"reference": services.provider().new_reference()}),
-        "withdraw_form": WithdrawForm(initial={"idempotency_key": uuid.uuid4().hex}),
-        "simulated": services.provider().simulated,
+        "rows": _entry_rows(page.entries),
+        # The hidden fields of TopupForm and WithdrawForm: a double-submitted form books once.
+        "topup_reference": pay.new_reference(),
+        "withdraw_key": uuid.uuid4().hex,
+        "simulated": pay.simulated,
     }
     return render(request, "wallet/home.html", context)
 
@@ -133,13 +150,29 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 # --- Envelopes -------------------------------------------------------------------------------------
 
 
+def _envelope_cards(slug: str, items: list[selectors.EnvelopeSummary]) -> list[SafeString]:
+    """Each envelope's card of the list, rendered once per what it shows (every value it shows is part of its
+    version, the viewer's own grab and whether it is still open included) and language."""
+
+    def parts(s: selectors.EnvelopeSummary) -> tuple[Part, ...]:
+        return (slug, *vars(s).values(), s.is_open)  # every field, in order
+
+    def render_card(s: selectors.EnvelopeSummary) -> str:
+        url = reverse("wallet:envelope", args=[slug, s.id])
+        return render_to_string("wallet/_envelope_card.html", {"s": s, "url": url, "is_open": s.is_open})
+
+    return fragments("wallet.envelope_card", items, parts, render_card)
+
+
 @circle_view
 @require_GET
 def circle_envelopes(request: HttpRequest, me: Membership) -> HttpResponse:
     rules = selectors.rules_for(circle=me.circle)
+    listing = selectors.circle_envelopes(circle=me.circle, viewer=me, page=_page_number(request))
     context = _context(
         me,
-        listing=selectors.circle_envelopes(circle=me.circle, viewer=me, page=_page_number(request)),
+        listing=listing,
+        cards=_envelope_cards(me.circle.slug, listing.items),
         greeting_status=greeting_status(membership=me, rules=rules),
         rules=rules,
     )

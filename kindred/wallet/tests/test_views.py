@@ -96,7 +96,7 @@ def test_list_pages_run_a_constant_number_of_queries(
     with django_assert_num_queries(1):
         listing = circle_envelopes(circle=viewer.circle, viewer=viewer)
         assert len(listing.items) == min(count, 20)
-        assert all(s.envelope.sender.card.display_name for s in listing.items)
+        assert all(s.sender_name for s in listing.items)
     with django_assert_num_queries(3):  # the account, the entries, the pending withdrawals
         page = wallet_page(user=viewer.user)
         assert page.entries and all(e.description for e in page.entries)
@@ -104,3 +104,63 @@ def test_list_pages_run_a_constant_number_of_queries(
     # user (the session from the cache), membership, rules, the list, the viewer's greeting
     with django_assert_num_queries(5):
         assert c.get("/c/xinwenyu/envelopes/").status_code == 200
+
+
+def test_the_envelope_list_never_shows_a_stale_card(
+    crowd: Callable[[int], list[Membership]], send: Callable[..., Envelope]
+) -> None:
+    """The cards of the list are cached per what they show: a grab (someone else's, then the viewer's), a
+    renamed sender, an expiry and a new envelope show at the next load."""
+    from datetime import timedelta
+
+    from kindred.circles.services import card_update
+    from kindred.wallet.services import envelope_expire
+
+    sender, other, viewer = crowd(3)
+    env = send(sender, 300, 3, greeting="第一个")
+    c = _client(viewer.user)
+
+    def page() -> str:
+        return c.get("/c/xinwenyu/envelopes/").content.decode()
+
+    assert "0/3" in page() and "拆红包" in page()  # the second load comes from the cache
+    envelope_grab(envelope=env, member=other)
+    assert "1/3" in page() and "0/3" not in page()
+    share = envelope_grab(envelope=Envelope.objects.get(pk=env.pk), member=viewer)
+    assert "2/3" in page() and f"¥{share.amount_fen / 100:.2f}" in page()
+    card_update(membership=sender, fields={"display_name": "改名的发送者"})
+    assert "改名的发送者" in page()
+    second = send(sender, 200, 2, greeting="第二个")
+    assert "第二个" in page()
+    envelope_expire(envelope=Envelope.objects.get(pk=second.pk), at=second.expires_at + timedelta(seconds=1))
+    assert "已过期" in page()
+
+
+def test_the_wallet_page_never_shows_a_stale_row(
+    make_user: Callable[..., User], crowd: Callable[[int], list[Membership]], send: Callable[..., Envelope]
+) -> None:
+    """Rows of the wallet are cached per what they show: a top-up, a grab, a renamed circle and a settled
+    withdrawal show at the next load."""
+    from kindred.circles.services import circle_update
+    from kindred.wallet.models import Payment
+    from kindred.wallet.services import topup_create, withdrawal_settle
+
+    sender, member = crowd(2)
+    c = _client(member.user)
+    c.get("/wallet/")
+    topup_create(user=member.user, amount_fen=5_000, reference="stale-1")
+    page = c.get("/wallet/").content.decode()
+    assert "+50.00" in page and "¥50.00" in page
+    env = send(sender, 300, 1)
+    envelope_grab(envelope=env, member=member)
+    assert "+3.00" in c.get("/wallet/").content.decode()
+    circle_update(circle=member.circle, actor=member.circle.created_by, name="改了名的圈子")
+    assert "改了名的圈子" in c.get("/wallet/").content.decode()
+    assert c.post("/wallet/withdraw/", {"amount": "1.00", "idempotency_key": "w1"}).status_code == 302
+    payment = Payment.objects.get(direction="out")
+    # Pending: its settlement runs on commit, and a test's transaction never commits.
+    assert payment.status == Payment.Status.PENDING
+    assert "等待支付渠道确认" in c.get("/wallet/").content.decode()
+    withdrawal_settle(payment_id=payment.pk)
+    page = c.get("/wallet/").content.decode()
+    assert "等待支付渠道确认" not in page and "-1.00" in page
