@@ -145,3 +145,19 @@ def test_batch_renders_only_the_missing_together() -> None:
         "<p>3</p>",
     ]
     assert batches == [[1, 2], [3]]
+
+
+def test_forms_in_a_kept_fragment_get_the_requests_csrf_token() -> None:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    from kindred.core.fragments import CSRF_SLOT, with_csrf
+
+    template = Template('<form method="post">{% csrf_token %}</form>')
+    html = fragment("t.form", (1,), lambda: template.render(Context({"csrf_token": CSRF_SLOT})))
+    pages = []
+    for _ in range(2):
+        request = RequestFactory().get("/")
+        pages.append(with_csrf(request, html))
+        assert CSRF_SLOT not in pages[-1] and request.META["CSRF_COOKIE"]
+    assert pages[0] != pages[1]  # each request its own token, from one kept fragment
