@@ -156,7 +156,7 @@ def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]
             m["envelope"] = views.get(int(m["payload"]["envelope_id"]))
     meetups = [m for m in by_kind.get(Kind.MEETUP_CALLED, []) if m["payload"]]
     if meetups:
-        found = meetups_selectors.meetups_for_member(
+        found = meetups_selectors.meetup_page_many(
             member=me, meetup_ids=[int(m["payload"]["meetup_id"]) for m in meetups]
         )
         now = timezone.now()
@@ -357,9 +357,10 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
     elif after is not None:
         rows = selectors.stream_page(viewer=me, after=after, limit=PAGE_DEFAULT)
     else:
-        rows = selectors.stream_page(viewer=me, limit=PAGE_DEFAULT)
-        if unread.first_unread_id and rows and unread.first_unread_id < rows[0]["id"]:
-            # More unread than one page: start at the first unread (the rest comes live, or by "newer").
+        # More unread than one page (more unread messages than a page holds, or the latest page starting
+        # after the first unread): start at the first unread (the rest comes live, or by "newer").
+        rows = [] if unread.count > PAGE_DEFAULT else selectors.stream_page(viewer=me, limit=PAGE_DEFAULT)
+        if unread.first_unread_id and (not rows or unread.first_unread_id < rows[0]["id"]):
             rows = selectors.stream_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT)
             after = unread.last_read_id
     reply = None
@@ -380,7 +381,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         "earlier": rows[0]["id"] if rows and rows[0]["prev_id"] is not None else None,
         # Not the latest page: older history, or a full page from the first unread.
         "newer": rows[-1]["id"]
-        if rows and (before is not None or (after and len(rows) == PAGE_DEFAULT))
+        if rows and (before is not None or (after is not None and len(rows) == PAGE_DEFAULT))
         else None,
         "unread": unread,
         "form": form,

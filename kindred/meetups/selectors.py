@@ -136,6 +136,16 @@ def meetup_page_one(*, member: Membership, meetup_id: int) -> Meetup:
     return found[0]
 
 
+def meetup_page_many(*, member: Membership, meetup_ids: list[int]) -> dict[int, Meetup]:
+    """The meetups among `meetup_ids` the member may see, by id, as meetup_page_lists gives them (the
+    conversation's stream cards). ONE query, whatever their number (none for no ids)."""
+    ids = [int(i) for i in meetup_ids]
+    if not ids:
+        return {}
+    sql = _PAGE + " AND m.id IN (" + ", ".join(["%s"] * len(ids)) + ")"  # placeholders only
+    return {m.pk: m for m in Meetup.objects.raw(sql, [*_page_params(member), *ids])}
+
+
 def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
     """One meetup the member may see (with counts and their own answer); NotFound otherwise, the same
     answer as for a meetup that does not exist."""
