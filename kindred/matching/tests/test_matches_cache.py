@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from kindred.circles.services import card_update, membership_remove
-from kindred.matching import services
+from kindred.matching import selectors, services
+from kindred.ties.services import tie_record_met
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,27 @@ def test_the_cached_forms_carry_the_viewers_token(trio: dict[str, Any]) -> None:
         "/c/xinwenyu/intros/request/", {"to_member_id": b.pk, "note": "你好", "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
+
+
+def test_the_fingerprint_moves_with_everything_the_matches_read(
+    trio: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    a, b, c = trio["a"], trio["b"], trio["c"]
+    seen = set()
+
+    def moved() -> bool:
+        with django_assert_num_queries(1):
+            fingerprint = selectors.match_fingerprint(circle=a.circle)
+        new = fingerprint not in seen
+        seen.add(fingerprint)
+        return new
+
+    assert moved() and not moved()
+    card_update(membership=b, fields={"needs": "找发行"})
+    assert moved()
+    services.intro_request(requester=a, target=b, via=c)
+    assert moved()
+    tie_record_met(a=a, b=b)
+    assert moved()
+    membership_remove(membership=b, actor=a.circle.memberships.get(sponsor__isnull=True), reason="违规")
+    assert moved() and not moved()
