@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import MemberCard, Membership
-from kindred.circles.selectors import members_version
+from kindred.circles.selectors import circle_roster, members_version
 from kindred.core.fragments import cached_value
 from kindred.core.services import NotFound
 
@@ -341,6 +341,40 @@ def tie_suggestions(*, membership: Membership, limit: int = SUGGEST_LIMIT_DEFAUL
         )
         for m in rows
     ]
+
+
+def tie_page(*, membership: Membership) -> tuple[TieOverview, list[Suggestion]]:
+    """tie_overview and tie_suggestions for the ties page, from what is kept under the circle's
+    members_version: the viewer's tie rows (tie_rows_of), the suggestions' ids, scores and reasons, and the
+    partners' names, companies, titles and cities (the circle's roster). No query once kept (three before).
+    `membership.circle` must be the one read with it (circles.access)."""
+    roster = circle_roster(circle=membership.circle)
+    out = TieOverview()
+    for partner_id, row in tie_rows_of(membership=membership).items():
+        if not roster.is_active(partner_id):
+            continue
+        view = _view_of(_tie_of_row(row), membership.pk, roster.membership(partner_id))
+        if view.direction == MUTUAL:
+            out.confirmed.append(view)
+        elif view.direction == OUTGOING:
+            out.outgoing.append(view)
+        elif view.tie.status == Tie.Status.PENDING:
+            out.incoming.append(view)
+    # The order of tie_overview: newest first, confirmed ones by their confirmation.
+    for views in (out.incoming, out.outgoing):
+        views.sort(key=lambda v: (v.tie.created_at, v.tie.pk), reverse=True)
+    out.confirmed.sort(key=lambda v: (v.tie.confirmed_at, v.tie.pk), reverse=True)
+
+    def suggest() -> list[tuple[int, int, tuple[str, ...]]]:
+        return [(s.member.pk, s.score, s.reasons) for s in tie_suggestions(membership=membership)]
+
+    kept = cached_value("ties.suggestions", (membership.pk, *members_version(membership.circle)), suggest)
+    suggestions = [
+        Suggestion(member=roster.membership(pk), score=score, reasons=reasons)
+        for pk, score, reasons in kept
+        if pk in roster.members
+    ]
+    return out, suggestions
 
 
 def tie_timeline(*, circle_id: int) -> list[tuple]:

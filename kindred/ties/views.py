@@ -12,7 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,7 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kindred.circles.access import membership_or_404
 from kindred.circles.models import Membership
-from kindred.circles.selectors import membership_get
+from kindred.circles.selectors import members_version, membership_get
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, ServiceError
 
 from . import selectors, services
@@ -51,14 +54,27 @@ def _answer(request: HttpRequest, me: Membership, *, ok: bool, message: str) -> 
 
 
 def _list_page(request: HttpRequest, me: Membership, *, status: int = 200) -> HttpResponse:
-    context = {
-        "circle": me.circle,
-        "membership": me,
-        "overview": selectors.tie_overview(membership=me),
-        "suggestions": selectors.tie_suggestions(membership=me),
-        "form": TieDeclareForm(),
-    }
-    return render(request, "ties/list.html", context, status=status)
+    """The page; its body kept per member under the circle's members_version (every tie, membership and
+    card change moves it), language and year (the form's latest year), forms filled with this request's
+    CSRF token."""
+
+    def render_body() -> str:
+        overview, suggestions = selectors.tie_page(membership=me)
+        context = {
+            "circle": me.circle,
+            "membership": me,
+            "overview": overview,
+            "suggestions": suggestions,
+            "form": TieDeclareForm(),
+            "csrf_token": CSRF_SLOT,
+        }
+        return render_to_string("ties/_list_body.html", context)
+
+    version = (me.pk, *members_version(me.circle), timezone.localdate().year)
+    body = with_csrf(request, fragment("ties.page", version, render_body))
+    return render(
+        request, "ties/list.html", {"circle": me.circle, "membership": me, "body": body}, status=status
+    )
 
 
 @login_required

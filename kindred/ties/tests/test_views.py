@@ -195,3 +195,32 @@ def test_tie_box_for_the_member_card_page(
     gone = make_member("gone")
     membership_remove(membership=gone, actor=origin, reason="退圈")
     assert render(Membership.objects.get(pk=gone.pk)).strip() == ""
+
+
+QUERIES_PAGE_KEPT = 2  # user, membership: the body is kept per member under the circle's members_version
+
+
+def test_the_page_is_kept_and_never_stale(
+    alice: Membership,
+    bob: Membership,
+    carol: Membership,
+    django_assert_num_queries: Callable,
+) -> None:
+    client = _client(alice)
+    first = client.get(LIST).content.decode()
+    assert "等待你回应" not in first  # no request waiting yet
+    with django_assert_num_queries(QUERIES_PAGE_KEPT):
+        kept = client.get(LIST).content.decode()
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert kept.count(token) == first.count(token) > 0 and "csrf_slot" not in kept
+    tie = tie_declare(declarer=bob, other=alice, kind="classmate", since_year=2003)
+    waiting = client.get(LIST).content.decode()
+    assert "等待你回应" in waiting and "2003 年相识" in waiting
+    assert reverse("ties:confirm", args=["xinwenyu", tie.pk]) in waiting
+    client.post(reverse("ties:confirm", args=["xinwenyu", tie.pk]))
+    confirmed = client.get(LIST).content.decode()
+    assert "等待你回应" not in confirmed and "Bob 李" in confirmed
+    english = Client(headers={"Accept-Language": "en"})
+    english.force_login(alice.user)
+    assert "My ties" in english.get(LIST).content.decode()
+    assert "我的人脉" in client.get(LIST).content.decode()
