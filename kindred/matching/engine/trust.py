@@ -318,6 +318,9 @@ TIEBREAK_SCALE = 1e-9  # the tie-break term is below any difference of base scor
 INNER_HOLDOUT = 0.1  # share of the known edges hidden to choose the variant
 INNER_NEGATIVES_PER_EDGE = 10
 INNER_TOP = 100
+# On a large graph a base is judged by its top tenth of the hidden edges' count (at least INNER_TOP): the top
+# 100 alone hold too few hits to tell the bases apart there.
+INNER_TOP_SHARE = 10
 MIN_EDGES_TO_TUNE = 20
 # The tuning sample is bounded: INNER_EDGE_ROUNDS / edges seeded rounds, at least INNER_MIN_ROUNDS and at
 # most INNER_MAX_ROUNDS (a small graph gets many rounds, their precision is noisy; a large one a few, each
@@ -458,7 +461,7 @@ class LinkPredictor:
             tx, ty = ea[judged], eb[judged]
             nx_, ny_ = _sample_non_edges(rng, graph.n, known, len(judged) * INNER_NEGATIVES_PER_EDGE)
             hidden = np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))
-            top = min(INNER_TOP, hide)
+            top = min(max(INNER_TOP, hide // INNER_TOP_SHARE), hide)
             ra = LinkPredictor(inner, variant=DEFAULT_VARIANT)
             for base, (rows, cols, _v) in ra.top_new_pairs_by_base(top, tuple(BASES)).items():
                 precision[base] += float(np.isin(_pair_keys(rows, cols, graph.n), hidden).sum()) / top
