@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -156,12 +155,6 @@ def circle_tree_rows(*, circle: Circle) -> list[TreeRow]:
         (pk, sponsor_id, name or "", joined, status, depth)
         for pk, sponsor_id, name, joined, status, depth in rows
     ]
-
-
-def tree_version(rows: list[TreeRow]) -> str:
-    """A digest of everything the tree shows: any change of a membership (a join, a removal, a rejoin under a
-    new sponsor, a new display name) gives a new version, so a tree cached under it is never stale."""
-    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
 
 
 def tree_from_rows(rows: list[TreeRow]) -> TreeNode | None:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kindred.circles.access import membership_or_404, removal_confirmation
 from kindred.circles.models import MemberCard, Membership
-from kindred.circles.selectors import membership_get
+from kindred.circles.selectors import members_version, membership_get
 from kindred.circles.services import membership_remove
 from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, ServiceError
@@ -257,17 +257,17 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 def tree(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_or_404(request, slug)
     circle = membership.circle
-    rows = selectors.circle_tree_rows(circle=circle)
     organizer = membership.is_organizer  # only the organizer's tree has the removal forms
 
     def render_tree() -> str:
-        context = {"circle": circle, "organizer": organizer, "root": selectors.tree_from_rows(rows)}
-        return render_to_string("invitations/_tree.html", {**context, "csrf_token": CSRF_SLOT})
+        root = selectors.circle_tree(circle=circle)
+        context = {"circle": circle, "organizer": organizer, "root": root, "csrf_token": CSRF_SLOT}
+        return render_to_string("invitations/_tree.html", context)
 
-    # Rendered once per version of the memberships (a digest of every row it shows), language and role.
-    html = fragment(
-        "invitations.tree", (circle.pk, circle.slug, selectors.tree_version(rows), organizer), render_tree
-    )
+    # Rendered once per version of the circle's members (read with the membership: every join, leave,
+    # removal, rejoin and card change moves it in its transaction), language and role: no query once kept.
+    parts = (*members_version(circle), circle.slug, organizer)
+    html = fragment("invitations.tree", parts, render_tree)
     context: dict[str, Any] = {
         "circle": circle,
         "membership": membership,

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kindred.circles.models import Membership
-from kindred.circles.services import card_update, membership_remove
+from kindred.circles.services import card_update, membership_leave, membership_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,11 @@ def test_every_membership_change_shows_at_once(origin: Membership, make_member: 
     membership_remove(membership=bob, actor=origin, reason="违规")
     page = tree_page(client, alice)
     assert 'class="removed">陈小波' in page
+
+    carol = make_member("carol", sponsor=alice, display_name="陈可")
+    assert 'class="active">陈可' in tree_page(client, alice)
+    membership_leave(membership=carol)
+    assert 'class="active">陈可' not in tree_page(client, alice)
 
 
 def test_language_switch_shows_at_once(origin: Membership, make_member: MakeMember) -> None:
