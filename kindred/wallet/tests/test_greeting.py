@@ -101,8 +101,8 @@ def test_on_postgresql_both_grabs_follow_the_rule(
 
 @pytest.mark.postgres
 def test_the_installed_function_is_the_python_rule() -> None:
-    """Migration 0006 froze the rule's text into `wallet_greeting_owed`; a change of OWES_GREETING_SQL
-    needs a new migration, or this fails."""
+    """Migrations 0006 and 0008 froze the rule's text into `wallet_greeting_owed`; a change of
+    OWES_GREETING_SQL needs a new migration, or this fails."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'wallet_greeting_owed'")
         (source,) = cursor.fetchone()
@@ -112,7 +112,9 @@ def test_the_installed_function_is_the_python_rule() -> None:
     def squeeze(text: str) -> str:
         return re.sub(r"\s+", " ", text).strip()
 
-    assert squeeze(source) == squeeze("SELECT " + OWES_GREETING_SQL.format(member="p_member"))
+    # PL/pgSQL since migration 0008 (its plan kept per session): BEGIN RETURN (<the rule>); END
+    rule = squeeze("SELECT " + OWES_GREETING_SQL.format(member="p_member"))
+    assert squeeze(source) == f"BEGIN RETURN ({rule}); END"
     assert "wallet_greeting_owed(p_member)" in grab and "wallet_greetingwaiver" not in grab
 
 
