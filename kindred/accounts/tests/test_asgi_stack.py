@@ -2,11 +2,12 @@
 
 Django's test client runs the sync stack of WSGI; these requests go through `kindred.asgi`'s HTTP application
 (kindred/core/asgi.py), so security headers, sessions, CSRF, the language switch and login lockouts are checked
-on the path the server takes, and the number of thread hops per request is pinned.
+on the path the server takes, with requests served at once, and the number of thread hops per request is pinned.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -35,6 +36,36 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HOPS_PER_REQUEST = 3
 
 
+def http_scope(method: str, path: str, headers: list[tuple[bytes, bytes]], ip: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "query_string": b"",
+        "headers": headers,
+        "client": (ip, 40000),
+        "server": ("127.0.0.1", 80),
+    }
+
+
+async def exchange(scope: dict[str, Any], body: bytes = b"") -> tuple[dict[str, Any], bytes]:
+    """One HTTP request through the served application: the response's start message and its body."""
+    communicator = ApplicationCommunicator(django_application, scope)
+    await communicator.send_input({"type": "http.request", "body": body})
+    start = await communicator.receive_output(timeout=10)
+    content = b""
+    while True:
+        chunk = await communicator.receive_output(timeout=10)
+        content += chunk.get("body", b"")
+        if not chunk.get("more_body"):
+            break
+    await communicator.wait(timeout=10)
+    return start, content
+
+
 class Browser:
     """A cookie jar over the ASGI application: each request is one ASGI HTTP exchange."""
 
@@ -55,33 +86,8 @@ class Browser:
             headers.append((b"origin", b"http://127.0.0.1"))
             headers.append((b"referer", b"http://127.0.0.1/"))
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "query_string": b"",
-            "headers": headers,
-            "client": (self.ip, 40000),
-            "server": ("127.0.0.1", 80),
-        }
-
-        async def exchange() -> tuple[dict[str, Any], bytes]:
-            communicator = ApplicationCommunicator(django_application, scope)
-            await communicator.send_input({"type": "http.request", "body": body})
-            start = await communicator.receive_output(timeout=10)
-            content = b""
-            while True:
-                chunk = await communicator.receive_output(timeout=10)
-                content += chunk.get("body", b"")
-                if not chunk.get("more_body"):
-                    break
-            await communicator.wait(timeout=10)
-            return start, content
-
-        start, content = async_to_sync(exchange)()
+        scope = http_scope(method, path, headers, self.ip)
+        start, content = async_to_sync(exchange)(scope, body)
         answer: dict[str, str] = {}
         for name, value in start["headers"]:
             key, text = name.decode().lower(), value.decode()
@@ -204,3 +210,29 @@ def test_requests_keep_their_threads_database_connection(make_user: Callable[...
         connection_created.disconnect(note)
     assert statuses == [200] * 10
     assert len(opened) <= 1, opened
+
+
+def test_concurrent_requests_keep_their_own_language() -> None:
+    """Requests served at once on the request threads: each keeps its own language, in headers and page."""
+    languages = ["en", "zh-hans"] * 8
+
+    async def all_at_once() -> list[tuple[dict[str, Any], bytes]]:
+        scopes = [
+            http_scope(
+                "GET",
+                LOGIN,
+                [(b"host", b"127.0.0.1"), (b"cookie", f"django_language={lang}".encode())],
+                "10.9.0.9",
+            )
+            for lang in languages
+        ]
+        return await asyncio.gather(*(exchange(scope) for scope in scopes))
+
+    answers = async_to_sync(all_at_once)()
+    for lang, (start, content) in zip(languages, answers, strict=True):
+        assert start["status"] == 200
+        headers = {name.decode().lower(): value.decode() for name, value in start["headers"]}
+        assert headers["content-language"] == lang
+        page = content.decode()
+        assert f'<html lang="{lang}">' in page
+        assert ("Sign in" in page) == (lang == "en")
