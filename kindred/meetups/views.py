@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
-from kindred.core.fragments import fragment
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.notifications.services import notifications_mark_read
 
@@ -79,7 +79,7 @@ def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
         )
         for m in meetups
     ]
-    version = hashlib.blake2b(repr((past, shown)).encode(), digest_size=16).hexdigest()
+    version = _digest((past, shown))
     context = {"circle": me.circle, "meetups": meetups, "past": past}
     return fragment(
         "meetups.cards", (me.circle.slug, version), lambda: render_to_string("meetups/_cards.html", context)
@@ -212,10 +212,48 @@ def _detail_page(request: HttpRequest, me: Membership, meetup_id: int, *, status
         <= now
         <= meetup.ends_at + services.CHECKIN_CLOSES_AFTER,
     )
-    if is_host:  # only the host's page has the forms
-        context["notes_form"] = NotesForm(initial={"notes": meetup.notes})
-        context["followup_form"] = FollowUpForm(member_choices=[(r.member_id, r.name) for r in detail.going])
+
+    def render_content() -> str:
+        if is_host:  # only the host's page has the forms
+            context["notes_form"] = NotesForm(initial={"notes": meetup.notes})
+            people = [(r.member_id, r.name) for r in detail.going]
+            context["followup_form"] = FollowUpForm(member_choices=people)
+        return render_to_string("meetups/_detail.html", {**context, "csrf_token": CSRF_SLOT})
+
+    # Rendered once per content: every value the page shows (the viewer's own answer, whether they host and
+    # whether answers and check-in are open included) is in the key.
+    shown = (
+        *(getattr(meetup, name) for name in _DETAIL_FIELDS),
+        *(getattr(meetup, name) for name in _CARD_ANNOTATIONS),
+        detail,
+        context["is_host"],
+        context["is_open"],
+        context["checkin_open"],
+    )
+    html = fragment("meetups.detail", (me.circle.slug, _digest(shown)), render_content)
+    context["content"] = with_csrf(request, html)
     return render(request, "meetups/detail.html", context, status=status)
+
+
+# The meetup's fields its page shows (all read by meetup_page_one).
+_DETAIL_FIELDS = (
+    "pk",
+    "title",
+    "access",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "city",
+    "venue",
+    "capacity",
+    "description",
+    "notes",
+    "host_id",
+)
+
+
+def _digest(values: object) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 @circle_view

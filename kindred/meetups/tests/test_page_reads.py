@@ -151,3 +151,23 @@ def test_an_answer_shows_at_once_and_the_trip_form_follows_the_language(
     assert "City" in en.split('id="trip-form"')[1].split("</form>")[0]
     card_update(membership=meetup.host, fields={"display_name": "新东道主"})
     assert "新东道主" in _page(alice, listing) and "新东道主" in _page(alice, detail)
+
+
+def test_the_kept_page_carries_each_viewers_token_and_the_hosts_forms(
+    dinner: Callable[..., Meetup], origin: Membership, alice: Membership
+) -> None:
+    meetup = dinner()
+    url = f"/c/xinwenyu/meetups/{meetup.pk}/"
+    assert f"meetups/{meetup.pk}/notes/" not in _page(alice, url)
+    _page(origin, url)  # the host's page, kept
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(origin.user, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(url).content.decode()
+    assert "__kindred_csrf_slot__" not in page
+    form = page.split(f'action="/c/xinwenyu/meetups/{meetup.pk}/notes/"')[1]
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = client.post(
+        f"/c/xinwenyu/meetups/{meetup.pk}/notes/", {"notes": "带名片", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert "带名片" in _page(alice, url)
