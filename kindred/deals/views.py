@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import directory_queryset
-from kindred.core.fragments import fragment
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.meetups.selectors import meetup_for_member, meetup_lists
 
@@ -63,7 +63,7 @@ def _cards(me: Membership, views: list[selectors.PageDeal]) -> str:
         )
         for v in views
     ]
-    version = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    version = _digest(shown)
     context = {"circle": me.circle, "views": views}
     return fragment(
         "deals.cards", (me.circle.slug, version), lambda: render_to_string("deals/_cards.html", context)
@@ -126,7 +126,47 @@ def _detail(request: HttpRequest, me: Membership, deal_id: int) -> HttpResponse:
     next_stages = services.NEXT_STAGES[view.deal.stage]
     choices = [(value, label) for value, label in Deal.Stage.choices if value in next_stages]
     context = _context(me, view=view, stage_choices=choices if view.is_party else [])
-    return render(request, "deals/detail.html", context)
+    # Rendered once per content: every value the page shows (the amount only where the viewer may see
+    # it, whether they are a party and have confirmed) is in the key.
+    shown = (
+        *(getattr(view.deal, name) for name in _DETAIL_FIELDS),
+        view.amount_yuan,
+        view.parties,
+        view.is_party,
+        view.my_party,
+        next_stages,
+    )
+    html = fragment(
+        "deals.detail",
+        (me.circle.slug, _digest(shown)),
+        lambda: render_to_string("deals/_detail.html", {**context, "csrf_token": CSRF_SLOT}),
+    )
+    return render(request, "deals/detail.html", {**context, "content": with_csrf(request, html)})
+
+
+# The deal's fields its page shows (all read by deal_page_one).
+_DETAIL_FIELDS = (
+    "pk",
+    "title",
+    "kind",
+    "stage",
+    "created_at",
+    "signed_at",
+    "closed_at",
+    "abandoned_at",
+    "confirmed_at",
+    "origin",
+    "origin_meetup_id",
+    "meetup_title",
+    "origin_note",
+    "amount_public",
+    "outside_party",
+    "description",
+)
+
+
+def _digest(values: object) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 @circle_view

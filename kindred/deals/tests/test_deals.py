@@ -321,3 +321,20 @@ def test_a_stage_change_and_a_confirmation_show_at_once(
     assert "Signed" in card(a) and "Signed" not in card(a, "zh-hans")
     card_update(membership=b, fields={"display_name": "新名字"})
     assert "新名字" in card(a)
+
+
+def test_the_kept_page_carries_each_viewers_token(trio: tuple[Membership, Membership, Membership]) -> None:
+    a, b, _c = trio
+    deal = _deal(a, [b])
+    url = f"/c/xinwenyu/deals/{deal.pk}/"
+    _client(b).get(url)  # kept by another session
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(b.user, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(url).content.decode()
+    assert "__kindred_csrf_slot__" not in page
+    token = page.split('id="deal-confirm"')[1].split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert (
+        client.post(f"/c/xinwenyu/deals/{deal.pk}/confirm/", {"csrfmiddlewaretoken": token}).status_code
+        == 302
+    )
+    assert 'id="deal-confirm"' not in client.get(url).content.decode()
