@@ -9,7 +9,8 @@ recomputed on the background path, and the trust variant chosen in the backgroun
    around the industry taxonomy, 1–3 offer tags; ties a Holme–Kim power-law cluster graph,
    networkx.powerlaw_cluster_graph(n, ties / n, 0.1, seed=11), every tie confirmed, a tenth of them met
    offline). Creating the rows is not timed.
-2. Each phase runs in a process of its own under GNU time (wall seconds, peak RSS), as the worker runs it:
+2. Each phase runs in a process of its own under GNU time (wall seconds, CPU seconds, peak RSS; the process
+   includes Django's and jieba's start-up), as the worker runs it:
    - `recompute, first`: kindred.matching.services.matches_refresh_run (what the queued task does) with no
      variant chosen yet: the default variant, and the choice queued (not run: the queue is not consumed);
    - `choose`: services.trust_variant_choose, the background task (tunes on the circle's ties);
@@ -193,11 +194,12 @@ def _populate(members: int, ties: int) -> int:
     return circle.pk
 
 
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[dict[str, object], float, float]:
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[dict[str, object], float, float, float]:
+    """Run one phase: (its JSON line, wall seconds, peak RSS in MB, CPU seconds user + system)."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
         started = time.perf_counter()
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", timing.name, *cmd],
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", timing.name, *cmd],
             env=env,
             cwd=ROOT,
             check=True,
@@ -205,8 +207,13 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[dict[str, object], float,
             text=True,
         )
         wall = time.perf_counter() - started
-        rss_mb = int(timing.read().split()[-1]) / 1024
-    return json.loads(done.stdout.strip().splitlines()[-1]), wall, rss_mb
+        rss_kb, user, system = timing.read().split()[-3:]
+    return (
+        json.loads(done.stdout.strip().splitlines()[-1]),
+        wall,
+        int(rss_kb) / 1024,
+        float(user) + float(system),
+    )
 
 
 def main() -> None:
@@ -235,21 +242,23 @@ def main() -> None:
     me = [sys.executable, str(Path(__file__).resolve())]
     try:
         started = time.perf_counter()
-        made, _wall, _rss = _run(
+        made, _wall, _rss, _cpu = _run(
             [*me, "--phase", "populate", "--members", str(args.members), "--ties", str(args.ties)], env
         )
         circle = int(made["circle"])  # type: ignore[call-overload]
         print(f"populated {args.members} members, ~{args.ties} ties in {time.perf_counter() - started:.0f} s")
         results = []
         for phase in ["first", "choose", *["recompute"] * args.runs]:
-            out, wall, rss = _run([*me, "--phase", phase, "--circle", str(circle)], env)
-            out.update(process_seconds=round(wall, 2), max_rss_mb=round(rss, 1))
+            out, wall, rss, cpu = _run([*me, "--phase", phase, "--circle", str(circle)], env)
+            out.update(
+                process_seconds=round(wall, 2), process_cpu_seconds=round(cpu, 2), max_rss_mb=round(rss, 1)
+            )
             results.append(out)
             extra = (
                 f"  variant {out['variant']}" if "variant" in out else f"  ranker {out['ranker_seconds']} s"
             )
             print(
-                f"{phase:10s} {out['seconds']:7.2f} s (process {wall:6.2f} s)  peak RSS {rss:7.1f} MB{extra}",
+                f"{phase:10s} {out['seconds']:7.2f} s (process {wall:6.2f} s, CPU {cpu:6.2f} s)  peak RSS {rss:7.1f} MB{extra}",
                 flush=True,
             )
         recomputes = [r for r in results if r["phase"] == "recompute"]
@@ -261,6 +270,7 @@ def main() -> None:
                     "ties": args.ties,
                     "phases": results,
                     "recompute_seconds_max": max(float(r["seconds"]) for r in recomputes),  # type: ignore[arg-type]
+                    "recompute_cpu_seconds_max": max(float(r["process_cpu_seconds"]) for r in recomputes),  # type: ignore[arg-type]
                     "recompute_max_rss_mb": max(float(r["max_rss_mb"]) for r in recomputes),  # type: ignore[arg-type]
                 },
                 ensure_ascii=False,
