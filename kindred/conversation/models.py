@@ -77,6 +77,10 @@ class Stream(models.Model):
     # Slow mode, set by the organizer or an admin: a member posts at most once every N seconds (0: off);
     # the organizer and admins are exempt.
     slow_mode_seconds = models.PositiveIntegerField(default=0)
+    # Moves (in the same transaction) with every change to what the stream shows: a post or an event card, an
+    # edit, a deletion, hiding, an ask caught or closed, a member's messages erased. What the home page keeps
+    # of the stream (its rows, the unread counts, the open asks) is kept under it (kindred.core.fragments).
+    version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Member
 from kindred.circles.selectors import directory_queryset
 from kindred.conversation import routing, topicality
 from kindred.conversation.routing.engine import DEFAULT_WEIGHTS, Model, learn
+from kindred.core.fragments import cached_value
 from kindred.core.services import NotFound, ServiceError
 from kindred.matching.selectors import trust_edges
 
@@ -218,12 +219,26 @@ STAMP_FIELDS = (
 
 
 def stream_page(
-    *, viewer: Membership, after: int | None = None, before: int | None = None, limit: int = PAGE_DEFAULT
+    *,
+    viewer: Membership,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE_DEFAULT,
+    head: Head | None = None,
 ) -> list[dict[str, Any]]:
     """The same messages as messages_page, as light rows of STAMP_FIELDS and the payload (no text): what
-    the home page needs to find each message's markup already rendered. One query."""
-    qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS, "payload")
-    return _page(qs, after=after, before=before, limit=limit)
+    the home page needs to find each message's markup already rendered. One query; none when kept under
+    the stream's version (`head`) and the circle's members_version (the cards' stamps)."""
+
+    def read() -> list[dict[str, Any]]:
+        qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS, "payload")
+        return _page(qs, after=after, before=before, limit=limit)
+
+    if head is None or head.version is None:
+        return read()
+    circle = viewer.circle
+    parts = (circle.pk, head.version, circle.members_version, after, before, limit)
+    return cached_value("conversation.rows", parts, read)
 
 
 def card_stub(row: dict[str, Any], *, moderator: bool) -> dict[str, Any]:
@@ -289,17 +304,25 @@ def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
     return OpenAsks(items=serialize(rows, moderator=is_moderator(viewer)), **counts)
 
 
-def open_asks_summary(*, viewer: Membership, limit: int) -> OpenAsks:
+def open_asks_summary(*, viewer: Membership, limit: int, head: Head | None = None) -> OpenAsks:
     """The side panel's open asks: the catch rate's counts and the newest open asks as {id, text, author:
-    {display_name}} (two queries, no more read than the panel shows)."""
-    visible, counts = _visible_asks(viewer)
-    rows = (
-        visible.filter(status=Ask.Status.OPEN)
-        .order_by("-message_id")
-        .values_list("message_id", "message__text", "message__author__card__display_name")[:limit]
-    )
-    items = [{"id": pk, "text": text, "author": {"display_name": name or ""}} for pk, text, name in rows]
-    return OpenAsks(items=items, **counts)
+    {display_name}} (two queries, no more read than the panel shows; none when kept under the stream's
+    version and the circle's members_version)."""
+
+    def read() -> OpenAsks:
+        visible, counts = _visible_asks(viewer)
+        rows = (
+            visible.filter(status=Ask.Status.OPEN)
+            .order_by("-message_id")
+            .values_list("message_id", "message__text", "message__author__card__display_name")[:limit]
+        )
+        items = [{"id": pk, "text": text, "author": {"display_name": name or ""}} for pk, text, name in rows]
+        return OpenAsks(items=items, **counts)
+
+    if head is None or head.version is None:
+        return read()
+    parts = (viewer.circle_id, head.version, viewer.circle.members_version, limit)
+    return cached_value("conversation.open-asks", parts, read)
 
 
 # --- unread ------------------------------------------------------------------------------------------
@@ -312,17 +335,43 @@ class Unread:
     first_unread_id: int | None
 
 
-def unread(*, member: Membership) -> Unread:
-    """Where the member stopped reading, how many messages came since and the first of them (2 queries)."""
-    last = ReadMarker.objects.filter(member=member).values_list("last_read_id", flat=True).first() or 0
-    agg = (
-        Message.objects.filter(
-            circle_id=member.circle_id, pk__gt=last, deleted_at__isnull=True, hidden_at__isnull=True
+def unread(*, member: Membership, head: Head | None = None) -> Unread:
+    """Where the member stopped reading, how many messages came since and the first of them (2 queries; with
+    the stream's `head`, none when kept under its version and the member's marker)."""
+    if head is None:
+        last = ReadMarker.objects.filter(member=member).values_list("last_read_id", flat=True).first() or 0
+    else:
+        last = head.last_read_id
+
+    def read() -> Unread:
+        agg = (
+            Message.objects.filter(
+                circle_id=member.circle_id, pk__gt=last, deleted_at__isnull=True, hidden_at__isnull=True
+            )
+            .exclude(author=member)
+            .aggregate(n=Count("id"), first=Min("id"))
         )
-        .exclude(author=member)
-        .aggregate(n=Count("id"), first=Min("id"))
-    )
-    return Unread(last_read_id=last, count=agg["n"], first_unread_id=agg["first"])
+        return Unread(last_read_id=last, count=agg["n"], first_unread_id=agg["first"])
+
+    if head is None or head.version is None:
+        return read()
+    return cached_value("conversation.unread", (member.pk, last, head.version), read)
+
+
+@dataclass(frozen=True)
+class Head:
+    version: int | None  # the stream's version (None: the circle has no stream yet)
+    last_read_id: int  # the member's read marker (0: none yet)
+
+
+def stream_head(*, member: Membership) -> Head:
+    """The circle's stream version and the member's read marker, in one query: what the home page keeps its
+    reads of the stream under."""
+    version = Stream.objects.filter(circle_id=member.circle_id).values("version")[:1]
+    marker = ReadMarker.objects.filter(member_id=member.pk).values("last_read_id")[:1]
+    row = Membership.objects.filter(pk=member.pk).values_list(Subquery(version), Subquery(marker)).first()
+    found_version, last = row if row is not None else (None, None)
+    return Head(version=found_version, last_read_id=last or 0)
 
 
 # --- search ------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -287,8 +288,14 @@ def _append(stream: Stream, message: Message) -> Message:
     message.prev_id = stream.last_message_id
     message.save()
     stream.last_message_id = message.pk
-    stream.save(update_fields=["last_message_id"])
+    stream.version += 1
+    stream.save(update_fields=["last_message_id", "version"])
     return message
+
+
+def _stream_touch(circle_id: int) -> None:
+    """Move the stream's version: inside the transaction of every change to what a message shows."""
+    Stream.objects.filter(circle_id=circle_id).update(version=F("version") + 1)
 
 
 @dataclass(frozen=True)
@@ -501,6 +508,7 @@ def message_edit(*, message_id: int, member: Membership, text: str, at: datetime
     message.topic_label = verdict.label if verdict is not None else None
     message.topic_score = round(verdict.score, 4) if verdict is not None else None
     message.save(update_fields=["text", "edited_at", "search_document", "topic_label", "topic_score"])
+    _stream_touch(message.circle_id)
     audit_record(
         at=at,
         action=Action.MESSAGE_EDITED,
@@ -525,6 +533,7 @@ def message_delete(*, message_id: int, member: Membership, at: datetime | None =
         return message
     message.deleted_at = at or timezone.now()
     message.save(update_fields=["deleted_at"])
+    _stream_touch(message.circle_id)
     audit_record(
         at=at,
         action=Action.MESSAGE_DELETED,
@@ -552,6 +561,7 @@ def message_hide(
     message.hidden_by = moderator
     message.hidden_reason = reason
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    _stream_touch(message.circle_id)
     audit_record(
         at=at,
         action=Action.MESSAGE_HIDDEN,
@@ -616,6 +626,7 @@ def ask_mark_caught(
     ask.caught_reply = reply
     ask.caught_at = now
     ask.save(update_fields=["status", "caught_by", "caught_reply", "caught_at"])
+    _stream_touch(message.circle_id)
     audit_record(
         at=at,
         action=Action.ASK_CAUGHT,
@@ -641,6 +652,7 @@ def ask_close(*, message_id: int, member: Membership, at: datetime | None = None
     ask.status = Ask.Status.CLOSED
     ask.closed_at = at or timezone.now()
     ask.save(update_fields=["status", "closed_at"])
+    _stream_touch(message.circle_id)
     audit_record(
         at=at, action=Action.ASK_CLOSED, actor=member.user, circle_id=member.circle_id, target=message
     )
@@ -748,4 +760,5 @@ def messages_erase(*, member: Membership, at: datetime | None = None) -> int:
     by the account deletion inside its transaction, which writes the audit row."""
     now = at or timezone.now()
     mine = Message.objects.filter(author_id=member.pk, kind__in=POSTED_KINDS)
+    _stream_touch(member.circle_id)
     return mine.update(text="", search_document="", deleted_at=now)

@@ -351,17 +351,20 @@ def _upcoming(me: Membership) -> list[Any]:
 def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int = 200) -> HttpResponse:
     before = _int(request.GET.get("before"))
     after = _int(request.GET.get("after"))
-    unread = selectors.unread(member=me)
+    # The stream's version and the member's marker (one query): the stream's reads are kept under them.
+    head = selectors.stream_head(member=me)
+    unread = selectors.unread(member=me, head=head)
     if before is not None:
-        rows = selectors.stream_page(viewer=me, before=before, limit=PAGE_DEFAULT)
+        rows = selectors.stream_page(viewer=me, before=before, limit=PAGE_DEFAULT, head=head)
     elif after is not None:
-        rows = selectors.stream_page(viewer=me, after=after, limit=PAGE_DEFAULT)
+        rows = selectors.stream_page(viewer=me, after=after, limit=PAGE_DEFAULT, head=head)
     else:
         # More unread than one page (more unread messages than a page holds, or the latest page starting
         # after the first unread): start at the first unread (the rest comes live, or by "newer").
-        rows = [] if unread.count > PAGE_DEFAULT else selectors.stream_page(viewer=me, limit=PAGE_DEFAULT)
+        latest = unread.count <= PAGE_DEFAULT
+        rows = selectors.stream_page(viewer=me, limit=PAGE_DEFAULT, head=head) if latest else []
         if unread.first_unread_id and (not rows or unread.first_unread_id < rows[0]["id"]):
-            rows = selectors.stream_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT)
+            rows = selectors.stream_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT, head=head)
             after = unread.last_read_id
     reply = None
     reply_id = form["reply_to"].value()
@@ -370,7 +373,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
             reply = selectors.message_get(viewer=me, message_id=int(reply_id))
         except (NotFound, ValueError):
             reply = None
-    asks = selectors.open_asks_summary(viewer=me, limit=OPEN_ASKS_SHOWN)
+    asks = selectors.open_asks_summary(viewer=me, limit=OPEN_ASKS_SHOWN, head=head)
     ctx = {
         "circle": me.circle,
         "membership": me,
