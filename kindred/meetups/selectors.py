@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +100,8 @@ _TABLES = {
     "meetup": Meetup._meta.db_table,
     "card": MemberCard._meta.db_table,
     "invitee": Invitee._meta.db_table,
+    "feed": CalendarFeed._meta.db_table,
+    "trip": Trip._meta.db_table,
 }
 _PAGE = _PAGE_SQL.format(**_TABLES)  # table names from the models: no outside text in the SQL
 _LISTS_SQL = (
@@ -317,16 +319,31 @@ def trip_for_member(*, member: Membership, trip_id: int) -> Trip:
     return trip
 
 
-def trips_upcoming(*, member: Membership, today: object = None) -> list[dict[str, Any]]:
-    """The circle's trips not over yet, soonest first (at most 20): id, city, starts_on, ends_on and the
-    traveller's name. One query."""
-    day = today or timezone.localdate()
-    rows = (
-        Trip.objects.filter(circle_id=member.circle_id, ends_on__gte=day)
-        .order_by("starts_on", "id")
-        .values("id", "city", "starts_on", "ends_on", traveller_name=F("traveller__card__display_name"))
-    )
-    return [dict(row) for row in rows[:20]]
+_TRIPS_SQL = """
+SELECT t.id, t.city, t.starts_on, t.ends_on, c.display_name AS traveller_name,
+    (SELECT COUNT(*) FROM {feed} f WHERE f.member_id = %s AND f.revoked_at IS NULL) AS feeds
+FROM (SELECT 1 AS one) one LEFT JOIN {trip} t ON t.circle_id = %s AND t.ends_on >= %s
+    LEFT JOIN {card} c ON c.membership_id = t.traveller_id
+ORDER BY t.starts_on, t.id LIMIT 20""".format(**_TABLES)  # noqa: S608 - table names from the models only
+
+
+def trips_and_feed(*, member: Membership, today: date | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """For the meetups page: the circle's trips not over yet, soonest first (at most 20: id, city, starts_on,
+    ends_on, the traveller's name), and whether the member has a calendar link on. ONE query."""
+    day = connection.ops.adapt_datefield_value(today or timezone.localdate())
+    rows = list(Trip.objects.raw(_TRIPS_SQL, [member.pk, member.circle_id, day]))
+    trips = [
+        {
+            "id": t.pk,
+            "city": t.city,
+            "starts_on": t.starts_on,
+            "ends_on": t.ends_on,
+            "traveller_name": t.traveller_name,  # type: ignore[attr-defined]
+        }
+        for t in rows
+        if t.pk is not None
+    ]
+    return trips, bool(rows and rows[0].feeds)  # type: ignore[attr-defined]
 
 
 def meetup_notices(*, member: Membership) -> list[InboxItem]:
@@ -466,10 +483,6 @@ def feed_for_token(*, token: str) -> Feed:
 def feed_ics(*, feed: Feed) -> bytes:
     name = f"Kindred · {feed.member.circle.name}"
     return ics.build_calendar([_event(m) for m in feed.meetups], name=name)
-
-
-def feed_active(*, member: Membership) -> CalendarFeed | None:
-    return CalendarFeed.objects.filter(member=member, revoked_at__isnull=True).first()
 
 
 def rsvp_timeline(*, circle_id: int) -> list[tuple]:

@@ -43,17 +43,31 @@ def _list_page(
 ) -> HttpResponse:
     upcoming, past = selectors.meetup_page_lists(member=me)
     notices = selectors.meetup_notices(member=me)
+    trips, feed = selectors.trips_and_feed(member=me)
     context = _context(
         me,
         upcoming=_cards(me, upcoming, past=False),
         past_meetups=_cards(me, past, past=True),
         notices=notices,
-        trips=selectors.trips_upcoming(member=me),
-        feed=selectors.feed_active(member=me),
+        trips=trips,
+        feed=feed,
         feed_url=feed_url,
         trip_fields=fragment("meetups.trip_fields", (), _trip_fields),
     )
-    response = render(request, "meetups/list.html", context, status=status)
+    # Rendered once per content: the kept cards and trip form, and every other value the page shows.
+    shown = [
+        [(n.id, n.url, n.text) for n in notices],
+        [tuple(t.values()) for t in context["trips"]],
+        *(context[name] for name in ("feed", "feed_url", "upcoming", "past_meetups", "trip_fields")),
+    ]
+    html = fragment(
+        "meetups.list",
+        (me.circle.slug, _digest(shown)),
+        lambda: render_to_string("meetups/_list.html", {**context, "csrf_token": CSRF_SLOT}),
+    )
+    response = render(
+        request, "meetups/list.html", {**context, "content": with_csrf(request, html)}, status=status
+    )
     if mark_read and notices:  # the news shown here (meetups.* of the inbox) are read
         notifications_mark_read(member=me, ids=[n.id for n in notices])
     return response

@@ -16,7 +16,14 @@ from kindred.circles.services import card_update
 from kindred.core.services import NotFound
 from kindred.meetups import selectors
 from kindred.meetups.models import Meetup
-from kindred.meetups.services import checkin_record, followup_create, meetup_invite, rsvp_set
+from kindred.meetups.services import (
+    checkin_record,
+    feed_create,
+    followup_create,
+    meetup_invite,
+    rsvp_set,
+    trip_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +178,30 @@ def test_the_kept_page_carries_each_viewers_token_and_the_hosts_forms(
     )
     assert response.status_code == 302
     assert "带名片" in _page(alice, url)
+
+
+def test_trips_and_the_calendar_link_in_one_query(
+    alice: Membership, bob: Membership, django_assert_num_queries: Callable
+) -> None:
+    with django_assert_num_queries(1):
+        assert selectors.trips_and_feed(member=alice) == ([], False)
+    today = timezone.localdate()
+    trip_create(
+        traveller=bob, city="上海", starts_on=today + timedelta(days=3), ends_on=today + timedelta(days=5)
+    )
+    trip_create(
+        traveller=alice, city="北京", starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=2)
+    )
+    feed_create(member=alice)
+    with django_assert_num_queries(1):
+        trips, feed = selectors.trips_and_feed(member=alice)
+    assert feed is True and selectors.trips_and_feed(member=bob)[1] is False
+    assert [(t["city"], t["traveller_name"], t["starts_on"]) for t in trips] == [
+        ("北京", "王爱丽", today + timedelta(days=1)),
+        ("上海", "李博", today + timedelta(days=3)),
+    ]
+    assert selectors.trips_and_feed(member=alice, today=today + timedelta(days=4))[0][0]["city"] == "上海"
+    page = _page(alice, "/c/xinwenyu/meetups/")
+    assert (
+        "李博 · 上海" in page and "/meetups/calendar/revoke/" in page
+    )  # the link is on: it can be turned off

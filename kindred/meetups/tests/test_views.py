@@ -19,9 +19,9 @@ from kindred.meetups.services import rsvp_set
 
 from .conftest import next_week
 
-# session (none when the session is cached), user, membership, the lists (one), the news from the inbox,
-# trips, calendar link
-LIST_PAGE_QUERIES = 7
+# session (none when the session is cached), user, membership, the lists (one), the news from the inbox, the
+# trips with whether the calendar link is on (one)
+LIST_PAGE_QUERIES = 6
 
 pytestmark = pytest.mark.django_db
 
