@@ -448,28 +448,28 @@ class TextIndex:
         fused[i] = 0.0
         return forward, fused
 
-    def _row_dict(self, which: str, i: int) -> dict[int, float]:
-        """Row i of the needs or offers matrix as {feature: weight}, cached (slicing CSR rows is slow)."""
-        cache: dict[tuple[str, int], dict[int, float]] = self.__dict__.setdefault("_rows", {})
-        if (which, i) not in cache:
+    def _row_dicts(self, which: str) -> list[dict[int, float]]:
+        """Every row of the needs or offers matrix as {feature: weight}, built once (slicing CSR rows one
+        at a time is slow)."""
+        key = f"_rows_{which}"
+        rows: list[dict[int, float]] | None = self.__dict__.get(key)
+        if rows is None:
             m = self.needs if which == "needs" else self.offers
-            lo, hi = m.indptr[i], m.indptr[i + 1]
-            cache[which, i] = dict(zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist(), strict=True))
-        return cache[which, i]
+            indices, data, ptr = m.indices.tolist(), m.data.tolist(), m.indptr.tolist()
+            rows = [
+                dict(zip(indices[ptr[i] : ptr[i + 1]], data[ptr[i] : ptr[i + 1]], strict=True))
+                for i in range(m.shape[0])
+            ]
+            self.__dict__[key] = rows
+        return rows
 
     def matched_terms(self, needer: int, offerer: int, limit: int = EXPLAIN_TERMS) -> list[TermMatch]:
         """The features that make s(needer → offerer), strongest first, as the words on both cards.
 
         A word contained in a stronger matched word is left out (视频 beside 短视频)."""
-        memo: dict[tuple[int, int, int], list[TermMatch]] = self.__dict__.setdefault("_matched", {})
-        if (needer, offerer, limit) not in memo:
-            memo[needer, offerer, limit] = self._matched_terms(needer, offerer, limit)
-        return list(memo[needer, offerer, limit])
-
-    def _matched_terms(self, needer: int, offerer: int, limit: int) -> list[TermMatch]:
         a, b = self.row[needer], self.row[offerer]
-        need = self._row_dict("needs", a)
-        offer = self._row_dict("offers", b)
+        need = self._row_dicts("needs")[a]
+        offer = self._row_dicts("offers")[b]
         scored = sorted(
             ((need[j] * offer[j], self.terms[j]) for j in need.keys() & offer.keys()),
             key=lambda t: (-t[0], t[1]),
