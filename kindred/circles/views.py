@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kindred.core.fragments import fragment
 from kindred.core.services import ServiceError
 
 from . import selectors, services
@@ -100,14 +102,25 @@ def detail(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "circles/detail.html", ctx)
 
 
+FILTERS = ("q", "city", "industry", "tag", "page")
+
+
 @circle_view
 def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The directory; its body kept per viewer, search, filters and page under the circle's members_version
+    (which every change to a card, a membership or a tie moves) and language."""
+    circle = membership.circle
     form = DirectoryFilterForm(request.GET)
-    error = ""
-    page = None
+    # Card links are built from one reversed prefix, not a {% url %} per link (a page has a hundred).
+    members_url = reverse("circles:directory", args=[circle.slug])
+    htmx = bool(request.htmx)  # type: ignore[attr-defined]
+    template = "circles/_directory_results.html" if htmx else "circles/_directory_body.html"
+    ctx = _context(membership, form=form, members_url=members_url, page=None, error="")
+    status = 200
     if form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def render_body() -> str:
             page = selectors.directory_listing(
                 viewer=membership,
                 q=data["q"],
@@ -116,27 +129,40 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
                 tag=data["tag"],
                 page=data["page"] or 1,
             )
+            return render_to_string(template, _directory_context(ctx, page, htmx=htmx))
+
+        typed = tuple(str(form[name].value() or "") for name in FILTERS)
+        version = (*selectors.members_version(circle), membership.pk, htmx, members_url, *typed)
+        try:
+            body = fragment("circles.directory", version, render_body)
         except ServiceError as exc:
-            error = str(exc.message)
+            ctx["error"], status = str(exc.message), 400
     else:
-        error = _("Check the search and filters.")
-    status = 200 if page is not None else 400
-    # Card links are built from one reversed prefix, not a {% url %} per link (a page has a hundred).
-    members_url = reverse("circles:directory", args=[membership.circle.slug])
-    ctx = _context(membership, form=form, page=page, error=error)
+        ctx["error"], status = _("Check the search and filters."), 400
+    if status != 200:
+        body = render_to_string(template, _directory_context(ctx, None, htmx=htmx))
+    if htmx:
+        return HttpResponse(body, status=status)
+    return render(request, "circles/directory.html", {**ctx, "body": body}, status=status)
+
+
+def _directory_context(
+    ctx: dict[str, Any], page: selectors.DirectoryListing | None, *, htmx: bool
+) -> dict[str, Any]:
+    circle, membership, form = ctx["circle"], ctx["membership"], ctx["form"]
+    out = {**ctx, "page": page}
     if page is not None:
-        ctx["base_query"] = "".join(f"{urlencode({k: v})}&" for k, v in page.filters.items() if v)
-        ctx["cards"] = directory_cards(membership.circle, page.roster, membership, page.ids, members_url)
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "circles/_directory_results.html", ctx, status=status)
-    roster = page.roster if page is not None else selectors.circle_roster(circle=membership.circle)
-    ctx["city_options"], ctx["industry_options"] = directory_filter_options(
-        membership.circle,
-        roster,
-        city=str(form["city"].value() or ""),
-        industry=str(form["industry"].value() or ""),
-    )
-    return render(request, "circles/directory.html", ctx, status=status)
+        out["base_query"] = "".join(f"{urlencode({k: v})}&" for k, v in page.filters.items() if v)
+        out["cards"] = directory_cards(circle, page.roster, membership, page.ids, ctx["members_url"])
+    if not htmx:
+        roster = page.roster if page is not None else selectors.circle_roster(circle=circle)
+        out["city_options"], out["industry_options"] = directory_filter_options(
+            circle,
+            roster,
+            city=str(form["city"].value() or ""),
+            industry=str(form["industry"].value() or ""),
+        )
+    return out
 
 
 @circle_view
