@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kindred.core.fragments import fragment
+from kindred.core.fragments import Part, fragment
 from kindred.core.services import ServiceError
 
 from . import selectors, services
@@ -132,7 +132,13 @@ def directory(request: HttpRequest, membership: Membership) -> HttpResponse:
             return render_to_string(template, _directory_context(ctx, page, htmx=htmx))
 
         typed = tuple(str(form[name].value() or "") for name in FILTERS)
-        version = (*selectors.members_version(circle), membership.pk, htmx, members_url, *typed)
+        version: tuple[Part, ...] = (
+            *selectors.members_version(circle),
+            membership.pk,
+            htmx,
+            members_url,
+            *typed,
+        )
         try:
             body = fragment("circles.directory", version, render_body)
         except ServiceError as exc:
