@@ -317,7 +317,7 @@ _changes_here: dict[int, int] = {}
 
 
 def members_version_changed_here(*, circle_id: int) -> None:
-    """Called by circles.services.circle_members_touch, at the change and again after its commit."""
+    """Called by circles.services.circle_members_touch, at the change."""
     _changes_here[circle_id] = _changes_here.get(circle_id, 0) + 1
 
 

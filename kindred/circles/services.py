@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -110,10 +109,8 @@ def circle_members_touch(*, circle_id: int) -> None:
     directory, a member card or a tie mark shows (memberships, cards, industries, ties), so cached views of
     the circle's members are never read again once it commits (kindred.core.fragments)."""
     Circle.objects.filter(pk=circle_id).update(members_version=models.F("members_version") + 1)
-    # This process's objects read before the change (and what was kept from them before the commit) no
-    # longer find what was kept under the old version either.
+    # This process's objects read before the change no longer find what was kept under the old version.
     members_version_changed_here(circle_id=circle_id)
-    transaction.on_commit(partial(members_version_changed_here, circle_id=circle_id))
 
 
 def _clean_tags(names: Iterable[str]) -> list[str]:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kindred.core.fragments import Part, fragment
+from kindred.core.fragments import CSRF_SLOT, Part, fragment, with_csrf
 from kindred.core.services import ServiceError
 
 from . import selectors, services
@@ -173,10 +173,18 @@ def _directory_context(
 
 @circle_view
 def member(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
+    circle = membership.circle
     view = selectors.member_page(viewer=membership, member_id=member_id)
-    members_url = reverse("circles:directory", args=[membership.circle.slug])
-    card_html = member_card_html(membership.circle, view.roster, member_id, members_url)
-    ctx = _context(membership, view=view, card_html=card_html, members_url=members_url)
+    members_url = reverse("circles:directory", args=[circle.slug])
+    ctx = _context(membership, view=view, members_url=members_url)
+    ctx["card_html"] = member_card_html(circle, view.roster, member_id, members_url)
+    # The ties part (the tie and introduction boxes read only ties, memberships and cards, which move the
+    # circle's members_version: a test holds the boxes to those tables).
+    path = request.get_full_path()
+    version: tuple[Part, ...] = (*selectors.members_version(circle), membership.pk, member_id, path)
+    ties_ctx = {**ctx, "m": view.membership, "request": request, "csrf_token": CSRF_SLOT}
+    ties_html = fragment("circles.member_ties", version, lambda: render_to_string(MEMBER_TIES, ties_ctx))
+    ctx["ties_html"] = with_csrf(request, ties_html)
     if membership.can_review:
         ctx["note_form"] = NoteForm(initial={"note": view.note or ""})
     target = view.membership
@@ -184,6 +192,9 @@ def member(request: HttpRequest, membership: Membership, member_id: int) -> Http
         ctx["role_form"] = RoleForm(initial={"role": target.role})
         ctx["remove_form"] = RemoveForm()
     return render(request, "circles/member.html", ctx)
+
+
+MEMBER_TIES = "circles/_member_ties.html"
 
 
 MemberAction = Callable[[Membership, Membership, dict[str, Any]], Any]

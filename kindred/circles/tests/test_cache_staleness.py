@@ -244,3 +244,62 @@ def test_every_change_moves_the_members_version(
             tie_record_introduced(member=a, other=b, introducer=origin)
     assert _version(circle) > before
     assert Tie.objects.filter(circle=circle).exists()
+
+
+# What moves members_version: the boxes on a member's page kept under it may read only these tables.
+MEMBERS_VERSION_TABLES = {
+    "ties_tie",
+    "circles_membership",
+    "circles_membercard",
+    "auth_user",
+    "circles_circle",
+}
+
+
+def test_the_kept_boxes_of_a_member_page_read_only_what_moves_the_version(
+    circle: Circle, origin: Membership, make_member: Callable[..., Membership]
+) -> None:
+    """The ties part of a member's page (the tie box, the introduction box) is kept under the circle's
+    members_version: if a box ever reads another table, a change there would not show. This test says so."""
+    import re
+
+    from django.db import connection
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    a = make_member(display_name="阿甲")
+    b = make_member(display_name="阿乙", sponsor=a)
+    viewer = make_member(display_name="阿丙")
+    tie_record_met(a=viewer, b=a)
+    template = Template(
+        "{% load ties intros %}{% tie_box circle membership member %}{% intro_box circle membership member %}"
+    )
+    request = RequestFactory().get("/")
+    held = Membership.objects.select_related("circle").get(pk=viewer.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        html = template.render(
+            Context({"circle": circle, "membership": held, "member": b, "request": request})
+        )
+    assert "阿甲" in html  # the introduction box offers the member both know
+    tables = {t for q in ctx.captured_queries for t in re.findall(r'(?:FROM|JOIN) "?(\w+)"?', q["sql"])}
+    assert tables and tables <= MEMBERS_VERSION_TABLES, tables
+
+
+def test_the_member_page_ties_part_follows_a_tie(
+    circle: Circle, make_member: Callable[..., Membership]
+) -> None:
+    a = make_member(display_name="阿甲")
+    b = make_member(display_name="阿乙", sponsor=a)
+    viewer = make_member(display_name="阿丙")
+    c = _client(viewer.user)
+    link = f'<a href="/c/xinwenyu/members/{a.pk}/">阿甲</a>'
+    for _ in range(2):  # the second from the cache
+        page = _member_page(c, circle, b)
+        assert "你们还没有共同认识的人" in page and 'class="intro-box"' in page
+    tie_record_met(a=viewer, b=a)
+    page = _member_page(c, circle, b)
+    assert "你们还没有共同认识的人" not in page and link in page  # now a member both know
+    assert f'<option value="{a.pk}" selected>阿甲</option>' in page  # who introduces them
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert token in page and "csrf_slot" not in page
