@@ -44,27 +44,25 @@ def _list_page(
     upcoming, past = selectors.meetup_page_lists(member=me)
     notices = selectors.meetup_notices(member=me)
     trips, feed = selectors.trips_and_feed(member=me)
-    context = _context(
-        me,
-        upcoming=_cards(me, upcoming, past=False),
-        past_meetups=_cards(me, past, past=True),
-        notices=notices,
-        trips=trips,
-        feed=feed,
-        feed_url=feed_url,
-        trip_fields=fragment("meetups.trip_fields", (), _trip_fields),
-    )
-    # Rendered once per content: the kept cards and trip form, and every other value the page shows.
-    shown = [
+    context = _context(me, notices=notices, trips=trips, feed=feed, feed_url=feed_url)
+
+    def render_content() -> str:
+        context["upcoming"] = _cards(me, upcoming, past=False)
+        context["past_meetups"] = _cards(me, past, past=True)
+        context["trip_fields"] = fragment("meetups.trip_fields", (), _trip_fields)
+        return render_to_string("meetups/_list.html", {**context, "csrf_token": CSRF_SLOT})
+
+    # Rendered once per content: every value the page shows (each card's, the viewer's own answers
+    # included, the news, the trips, the calendar link) is in the key.
+    shown = (
         [(n.id, n.url, n.text) for n in notices],
-        [tuple(t.values()) for t in context["trips"]],
-        *(context[name] for name in ("feed", "feed_url", "upcoming", "past_meetups", "trip_fields")),
-    ]
-    html = fragment(
-        "meetups.list",
-        (me.circle.slug, _digest(shown)),
-        lambda: render_to_string("meetups/_list.html", {**context, "csrf_token": CSRF_SLOT}),
+        [tuple(t.values()) for t in trips],
+        feed,
+        feed_url,
+        _card_values(upcoming),
+        _card_values(past),
     )
+    html = fragment("meetups.list", (me.circle.slug, _digest(shown)), render_content)
     response = render(
         request, "meetups/list.html", {**context, "content": with_csrf(request, html)}, status=status
     )
@@ -73,12 +71,9 @@ def _list_page(
     return response
 
 
-def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
-    """The cards of `meetups`, rendered once per content (every value a card shows is in the key, the
-    viewer's own answer too) and language."""
-    if not meetups:
-        return ""
-    shown = [
+def _card_values(meetups: list[Meetup]) -> list[tuple[object, ...]]:
+    """Every value a meetup's card shows."""
+    return [
         (
             m.pk,
             m.title,
@@ -93,11 +88,13 @@ def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
         )
         for m in meetups
     ]
-    version = _digest((past, shown))
+
+
+def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
+    if not meetups:
+        return ""
     context = {"circle": me.circle, "meetups": meetups, "past": past}
-    return fragment(
-        "meetups.cards", (me.circle.slug, version), lambda: render_to_string("meetups/_cards.html", context)
-    )
+    return render_to_string("meetups/_cards.html", context)
 
 
 _CARD_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
