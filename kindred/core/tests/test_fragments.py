@@ -161,3 +161,19 @@ def test_forms_in_a_kept_fragment_get_the_requests_csrf_token() -> None:
         pages.append(with_csrf(request, html))
         assert CSRF_SLOT not in pages[-1] and request.META["CSRF_COOKIE"]
     assert pages[0] != pages[1]  # each request its own token, from one kept fragment
+
+
+def test_keys_carry_the_code_fingerprint() -> None:
+    from kindred.core.fragments import code_fingerprint
+
+    fingerprint = code_fingerprint()
+    assert len(fingerprint) == 16 and fingerprint == code_fingerprint()
+    key = fragment_key("t.card", (1,), language="en")
+    code_fingerprint.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("kindred.core.fragments.code_fingerprint", lambda: "another-deploy")
+            assert fragment_key("t.card", (1,), language="en") != key
+    finally:
+        code_fingerprint.cache_clear()
+    assert fragment_key("t.card", (1,), language="en") == key
