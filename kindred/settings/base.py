@@ -6,6 +6,7 @@ SECRET_KEY         when unset, generated once and kept in the data dir
 ALLOWED_HOSTS      comma-separated
 REDIS_URL          optional: cache, the background task queue and the channel layer (live delivery, several workers)
 KINDRED_REQUEST_THREADS  threads per server process that run requests (16)
+KINDRED_DB_POOL_MIN_SIZE / _MAX_SIZE / _TIMEOUT_SECONDS  PostgreSQL pool per process (1, request threads + 4, 30)
 EMAIL_URL-ish      EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
 """
 
@@ -130,12 +131,14 @@ TEMPLATES = [
 
 # PostgreSQL connections come from a pool per process (psycopg_pool, through Django's OPTIONS["pool"]): a request
 # borrows one and gives it back when it finishes, so connections are kept (no connect per request) and bounded.
-# Under ASGI each request's sync code runs in a thread of its own context, so persistent connections
-# (conn_max_age > 0) piled up one per context until PostgreSQL refused clients ("too many clients"); the pool
-# returns the connection at the end of each request instead. A process holds at most DB_POOL_MAX_SIZE;
-# a request that finds them all busy waits up to DB_POOL_TIMEOUT_SECONDS for one.
+# (Under Django's own ASGI handler each request ran in a thread of its own, and persistent connections piled up
+# one per thread until PostgreSQL refused clients; the pool bounds them whatever runs the requests.) A process
+# holds at most DB_POOL_MAX_SIZE: by default one per request thread plus a few for the WebSocket consumers'
+# thread and the in-process background worker's threads, so a request never waits for a connection that
+# another thread of its own process holds idle. A request that finds them all busy waits up to
+# DB_POOL_TIMEOUT_SECONDS for one.
 DB_POOL_MIN_SIZE = int(os.environ.get("KINDRED_DB_POOL_MIN_SIZE", "1"))
-DB_POOL_MAX_SIZE = int(os.environ.get("KINDRED_DB_POOL_MAX_SIZE", "10"))
+DB_POOL_MAX_SIZE = int(os.environ.get("KINDRED_DB_POOL_MAX_SIZE", str(REQUEST_THREADS + 4)))
 DB_POOL_TIMEOUT_SECONDS = float(os.environ.get("KINDRED_DB_POOL_TIMEOUT_SECONDS", "30"))
 
 
