@@ -329,8 +329,11 @@ def members_version(circle: Circle) -> tuple[int, int, int]:
 
 def circle_roster(*, circle: Circle) -> Roster:
     """The circle's roster at its members_version (read with the circle, so with the viewer's membership):
-    from the cache, or three queries."""
-    return cached_value("circles.roster", members_version(circle), lambda: _roster_build(circle.pk))
+    from this process's memory or the cache, or three queries. Kept in this process too: its version parts
+    never come back (the changes this process made only grow). Shared: never change it."""
+    return cached_value(
+        "circles.roster", members_version(circle), lambda: _roster_build(circle.pk), here=True
+    )
 
 
 # --- What a viewer sees of a card -------------------------------------------------------------------

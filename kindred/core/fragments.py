@@ -28,7 +28,9 @@ import decimal
 import functools
 import hashlib
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -170,14 +172,43 @@ def fragment(
     return fragments(name, [None], lambda _: version, lambda _: render(), timeout=timeout)[0]
 
 
+# Values kept in this process too (cached_value(..., here=True)): found again without a cache round trip
+# nor unpickling. Bounded; the least recently used leave first.
+HERE_ENTRIES = 64
+_here: OrderedDict[str, object] = OrderedDict()
+_here_lock = threading.Lock()
+
+
 def cached_value(
-    name: str, parts: Iterable[Part], compute: Callable[[], V], *, timeout: int = FRAGMENT_TIMEOUT
+    name: str,
+    parts: Iterable[Part],
+    compute: Callable[[], V],
+    *,
+    timeout: int = FRAGMENT_TIMEOUT,
+    here: bool = False,
 ) -> V:
-    """A language-free computed value (a small picklable structure) at version `parts`."""
+    """A language-free computed value (a small picklable structure) at version `parts`.
+
+    `here=True` also keeps it in this process's memory (for a structure read on most requests, whose
+    unpickling costs): only for parts that never come back with other contents in this process (a version
+    that only grows, read with the request), since this copy does not leave with the cache's `clear()`.
+    The value is shared: never change it."""
     version = tuple(parts)
-    return _cached_many(
-        name, [None], lambda _: version, lambda _: [compute()], language=None, timeout=timeout
-    )[0]
+    if not here:
+        return _cached_many(
+            name, [None], lambda _: version, lambda _: [compute()], language=None, timeout=timeout
+        )[0]
+    key = fragment_key(name, version, language=None)
+    with _here_lock:
+        if key in _here:
+            _here.move_to_end(key)
+            return _here[key]  # type: ignore[return-value]
+    value = cached_value(name, version, compute, timeout=timeout)
+    with _here_lock:
+        _here[key] = value
+        while len(_here) > HERE_ENTRIES:
+            _here.popitem(last=False)
+    return value
 
 
 # A fragment with forms is rendered with this in place of the CSRF token (pass it as the template's

@@ -177,3 +177,22 @@ def test_keys_carry_the_code_fingerprint() -> None:
     finally:
         code_fingerprint.cache_clear()
     assert fragment_key("t.card", (1,), language="en") == key
+
+
+def test_a_value_kept_here_too_is_found_without_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kindred.core import fragments as module
+
+    computed: list[int] = []
+
+    def compute() -> dict[str, int]:
+        computed.append(1)
+        return {"n": len(computed)}
+
+    first = cached_value("t.here", (1, 1), compute, here=True)
+    monkeypatch.setattr(cache, "get_many", lambda keys: pytest.fail("read from the cache"))
+    assert cached_value("t.here", (1, 1), compute, here=True) is first
+    monkeypatch.undo()
+    assert cached_value("t.here", (1, 2), compute, here=True) == {"n": 2}  # a new version
+    monkeypatch.setattr(module, "HERE_ENTRIES", 1)
+    cached_value("t.here", (1, 3), compute, here=True)
+    assert len(module._here) == 1  # bounded
