@@ -38,19 +38,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Every test starts with an empty cache: rendered fragments and cached structures of an earlier test's
-    rows (whose ids a later test's rows may take again) must never answer for this one."""
-    from django.core.cache import cache
+    rows (whose ids and versions a later test's rows may take again) must never answer for this one."""
+    from kindred.core.fragments import forget_all
 
-    client = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client is None:
-        cache.clear()  # the in-process cache
-        return
-    # Redis: only our own keys. A flush would also drop the background engine's queue and the channel
-    # layer's messages, which share the server with the cache.
-    redis = client(None, write=True)
-    stale = list(redis.scan_iter(cache.make_key("*")))
-    if stale:
-        redis.delete(*stale)
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -211,6 +211,24 @@ def cached_value(
     return value
 
 
+def forget_all() -> None:
+    """Drop every kept fragment and value: for a database whose versions went back (a restore, a test's
+    rollback), whose old entries could otherwise answer for new rows at the same versions. On Redis only
+    our own keys go (the background engine's queue and the channel layer share the server); the in-process
+    cache is cleared; and this process's own copies go too. Other server processes keep theirs in memory:
+    they are restarted after a restore."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()
+    else:
+        redis = client(None, write=True)
+        stale = list(redis.scan_iter(cache.make_key("*")))
+        for start in range(0, len(stale), 1000):
+            redis.delete(*stale[start : start + 1000])
+    with _here_lock:
+        _here.clear()
+
+
 # A fragment with forms is rendered with this in place of the CSRF token (pass it as the template's
 # `csrf_token`) and filled per request by `with_csrf`: the token is per session, the fragment is not.
 CSRF_SLOT = "__kindred_csrf_slot__"

@@ -42,6 +42,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from kindred.core.fragments import forget_all
+
 FORMAT = "kindred-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -333,6 +335,9 @@ def restore(path: Path, *, force: bool = False) -> Manifest:
                 partial.write_bytes((work / SECRET_MEMBER).read_bytes())
                 os.chmod(partial, 0o600)
                 partial.replace(key)
+    # The restored rows carry older versions than the kept fragments (sessions too): forget them all, so a
+    # version reached again never finds what was rendered from the rows it replaced.
+    forget_all()
     return manifest
 
 

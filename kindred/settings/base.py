@@ -190,7 +190,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process (several need REDIS_URL). Room for every rendered card, message and page of a large circle:
+    # Django's default of 300 entries would drop kept pages long before they are stale.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 # The background engine (kindred/core/tasks.py): Huey on a SQLite file of its own in the data dir, with no
 # other server, by default; on Redis when REDIS_URL is set. `kindred serve` runs a consumer in-process

@@ -196,3 +196,32 @@ def test_a_value_kept_here_too_is_found_without_the_cache(monkeypatch: pytest.Mo
     monkeypatch.setattr(module, "HERE_ENTRIES", 1)
     cached_value("t.here", (1, 3), compute, here=True)
     assert len(module._here) == 1  # bounded
+
+
+def test_forget_all_drops_kept_values_and_this_process_copies_but_not_other_keys() -> None:
+    """What `kindred restore` (and every test's start) relies on: a version reached again after forget_all
+    is computed afresh, from the cache and from this process's own copy; keys that are not ours (the
+    background engine's, the channel layer's, on a shared Redis) stay."""
+    from django.core.cache import cache
+
+    from kindred.core.fragments import cached_value, forget_all
+
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        return len(computed)
+
+    assert cached_value("test.forget", (7,), compute, here=True) == 1
+    assert cached_value("test.forget", (7,), compute) == 1  # kept in the cache too
+    assert cached_value("test.forget", (7,), compute, here=True) == 1
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is not None:
+        client(None, write=True).set("not-kindred:forget-test", b"kept")
+    forget_all()
+    assert cached_value("test.forget", (7,), compute, here=True) == 2
+    assert computed == [1, 1]
+    if client is not None:
+        redis = client(None, write=True)
+        assert redis.get("not-kindred:forget-test") == b"kept"
+        redis.delete("not-kindred:forget-test")
