@@ -33,7 +33,7 @@ class Deal(models.Model):
     class Stage(models.TextChoices):
         DISCUSSING = "discussing", _("Discussing")
         SIGNED = "signed", _("Signed")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("deal stage", "Closed")
         ABANDONED = "abandoned", _("Abandoned")
 
     class Origin(models.TextChoices):

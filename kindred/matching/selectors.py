@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CardTag, Circle, Industry, MemberCard, Membership
@@ -331,7 +331,7 @@ VIEW_STATUS_LABELS: dict[str, Any] = {
     Introduction.Status.ACCEPTED: _("Introduced"),
     Introduction.Status.DECLINED: _("Declined"),
     Introduction.Status.WITHDRAWN: _("Withdrawn"),
-    CLOSED: _("Closed"),
+    CLOSED: pgettext_lazy("introduction state", "Closed"),
 }
 
 
