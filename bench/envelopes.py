@@ -185,7 +185,7 @@ def run_kindred(kind: str, clients: int, seconds: float, estimate: float) -> dic
     )
     connections.close_all()  # the children open their own
     # ... from pools of their own: a forked copy of the parent's pool would hand out the parent's sockets.
-    connections["default"].close_pool()
+    connections["default"].close_pool()  # type: ignore[attr-defined]  # PostgreSQL only, not in the stubs
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(clients + 1)
     results = ctx.Queue()
