@@ -149,7 +149,7 @@ def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]
         m["removed"] = m["deleted"] or m["hidden"]
     envelopes = [m for m in by_kind.get(Kind.ENVELOPE_SENT, []) if m["payload"]]
     if envelopes:
-        views = wallet_selectors.envelope_views(
+        views = wallet_selectors.envelope_cards(
             viewer=me, envelope_ids=[int(m["payload"]["envelope_id"]) for m in envelopes]
         )
         for m in envelopes:
@@ -268,8 +268,8 @@ def _viewer_state(m: dict[str, Any]) -> str:
     v = m.get("envelope")
     envelope = None
     if v is not None:
-        grabs = [(g.member.card.display_name, g.share.amount_fen, g.luckiest) for g in v.grabs]
-        mine = v.mine.share.amount_fen if v.mine is not None else None
+        grabs = [(g.name, g.amount_fen, g.luckiest) for g in v.grabs]
+        mine = v.mine.amount_fen if v.mine is not None else None
         envelope = (v.can_grab, mine, v.is_sender, v.is_open, grabs)
     mt = m.get("meetup")
     meetup = None

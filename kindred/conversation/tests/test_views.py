@@ -9,7 +9,6 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +19,7 @@ from kindred.circles.models import Membership
 from kindred.conversation import services
 from kindred.conversation.models import Ask, Kind, Message
 from kindred.conversation.receivers import on_envelope_sent, on_meetup_called
+from kindred.core.fragments import forget_all
 from kindred.meetups.services import meetup_create, trip_create
 from kindred.ties.services import tie_confirm, tie_declare
 from kindred.wallet.models import Envelope
@@ -325,7 +325,7 @@ def _fill(cast: Cast, n: int) -> None:
 
 
 def _queries(c: Client, url: str) -> int:
-    cache.clear()  # nothing kept: every message rendered, the circle's roster read
+    forget_all()  # nothing kept (this process's copies too): every message rendered, the roster read
     with CaptureQueriesContext(connection) as ctx:
         assert c.get(url).status_code == 200
     return len(ctx.captured_queries)
