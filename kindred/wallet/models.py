@@ -104,11 +104,24 @@ class LedgerTransaction(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # What caused it: "payment:<id>", "envelope:<id>", "share:<id>".
     reference = models.CharField(max_length=160)
+    # No index on envelope or actor: nothing reads transactions by either (the ledger is read by entry and
+    # account; verify scans it whole), and every transaction (each grab) would write two more index entries.
+    # Neither envelopes nor users are ever deleted, so no delete has to look them up.
     envelope = models.ForeignKey(
-        "Envelope", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+        "Envelope",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField()
 
