@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -166,15 +167,19 @@ def deal_page_one(*, member: Membership, deal_id: int) -> PageDeal:
     return found[0]
 
 
+# deals_to_confirm_count's query, hand-written (the ORM compiled its join on every page).
+_TO_CONFIRM_SQL = (
+    "SELECT COUNT(*) FROM deals_dealparty p INNER JOIN deals_deal d ON d.id = p.deal_id"
+    " WHERE p.member_id = %s AND p.confirmed_at IS NULL AND d.circle_id = %s AND d.confirmed_at IS NULL"
+)
+
+
 def deals_to_confirm_count(*, member: Membership) -> int:
     """How many deals of the circle still waiting for their parties wait for this member's confirmation
     (the conversation's to-do panel). One query."""
-    return DealParty.objects.filter(
-        member_id=member.pk,
-        confirmed_at__isnull=True,
-        deal__circle_id=member.circle_id,
-        deal__confirmed_at__isnull=True,
-    ).count()
+    with connection.cursor() as cursor:
+        cursor.execute(_TO_CONFIRM_SQL, [member.pk, member.circle_id])
+        return int(cursor.fetchone()[0])
 
 
 def deal_for_member(*, member: Membership, deal_id: int) -> DealView:

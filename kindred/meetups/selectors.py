@@ -111,6 +111,25 @@ _LISTS_SQL = (
 _ONE_SQL = _PAGE + " AND m.id = %s"
 
 
+_UPCOMING_SQL = """
+SELECT m.id, m.title, m.city, m.starts_at FROM {meetup} m
+WHERE m.circle_id = %s AND m.ends_at >= %s AND (m.access = %s OR m.host_id = %s
+    OR EXISTS (SELECT 1 FROM {invitee} i WHERE i.meetup_id = m.id AND i.member_id = %s))
+ORDER BY m.starts_at, m.id LIMIT %s""".format(**_TABLES)  # noqa: S608 - table names from the models
+
+
+def upcoming_brief(*, member: Membership, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The next meetups the member may see, not ended yet, soonest first (as the list page's upcoming ones):
+    {pk, title, city, starts_at} each, for the conversation's side panel. ONE hand-written query (the same
+    rules as visible_meetups; a test holds them equal)."""
+    when = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = [member.circle_id, when, Meetup.Access.OPEN.value, member.pk, member.pk, limit]
+    return [
+        {"pk": m.pk, "title": m.title, "city": m.city, "starts_at": m.starts_at}
+        for m in Meetup.objects.raw(_UPCOMING_SQL, params)
+    ]
+
+
 def _page_params(member: Membership) -> list[object]:
     going, waitlisted = Rsvp.Status.GOING.value, Rsvp.Status.WAITLISTED.value
     return [going, waitlisted, member.pk, member.circle_id, Meetup.Access.OPEN.value, member.pk, member.pk]
