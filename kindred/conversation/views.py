@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -28,8 +29,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
-from kindred.circles.selectors import Roster, circle_roster, directory_queryset
-from kindred.core.fragments import CSRF_SLOT, fragments, with_csrf
+from kindred.circles.selectors import Roster, circle_roster, directory_queryset, members_version
+from kindred.core.fragments import CSRF_SLOT, cached_value, fragment, fragments, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.deals import selectors as deals_selectors
 from kindred.matching import selectors as matching_selectors
@@ -207,13 +208,20 @@ def decorate(me: Membership, items: list[dict[str, Any]]) -> list[dict[str, Any]
 def _todos(me: Membership) -> list[tuple[str, int, str]]:
     """(what, how many, where) for what waits for the member: ties to confirm (requests of members still
     active), introductions waiting for their answer, deals waiting for their confirmation. Counted, not
-    built: three queries, a fourth when a tie request waits."""
-    asking = [
-        pk
-        for pk, (status, declared_by) in ties_selectors.tie_states_of(membership=me).items()
-        if status == TieStatus.PENDING and declared_by != me.pk
-    ]
-    ties = Membership.objects.filter(pk__in=asking, status=Membership.Status.ACTIVE).count() if asking else 0
+    built: two queries (introductions, deals), the tie requests kept under the circle's members_version."""
+
+    def ties_waiting() -> int:
+        asking = [
+            pk
+            for pk, (status, declared_by) in ties_selectors.tie_states_of(membership=me).items()
+            if status == TieStatus.PENDING and declared_by != me.pk
+        ]
+        return (
+            Membership.objects.filter(pk__in=asking, status=Membership.Status.ACTIVE).count() if asking else 0
+        )
+
+    # Ties and memberships move the circle's members_version (read with the membership) in their transaction.
+    ties = cached_value("conversation.ties-to-confirm", (me.pk, *members_version(me.circle)), ties_waiting)
     slug = me.circle.slug
     return [
         (_("Ties to confirm"), ties, reverse("ties:list", args=[slug])),
@@ -339,13 +347,54 @@ def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) ->
     return [with_csrf(request, h) if CSRF_SLOT in h else h for h in (html[r["id"]] for r in rows)]
 
 
-def _upcoming(me: Membership) -> list[Any]:
+def _upcoming(me: Membership) -> list[dict[str, Any]]:
     """The side panel's next meetups the member may see (as the meetups page lists them upcoming: not
     ended yet, soonest first). One query."""
-    rows = (
-        meetups_selectors.visible_meetups(me).filter(ends_at__gte=timezone.now()).order_by("starts_at", "id")
+    return meetups_selectors.upcoming_brief(member=me, limit=MEETUPS_SHOWN)
+
+
+def _joined(rows: list[dict[str, Any]], html: list[SafeString], first_unread_id: int | None) -> SafeString:
+    """The stream's markup: each message's, in order, the divider before the first unread."""
+    divider = format_html(
+        '<li class="unread-divider" id="unread"><span>{}</span></li>\n', _("New since you last read")
     )
-    return list(rows.values("pk", "title", "city", "starts_at")[:MEETUPS_SHOWN])
+    out = [divider + h if r["id"] == first_unread_id else h for r, h in zip(rows, html, strict=True)]
+    return mark_safe("\n".join(out))  # noqa: S308 - each part rendered by the escaping renderers
+
+
+CLIENT_ID_SLOT = "__kindred_client_id_slot__"
+
+
+def _composer(
+    request: HttpRequest, me: Membership, form: PostForm, reply: dict[str, Any] | None
+) -> SafeString:
+    """The composer's markup. A fresh one (not posted, no reply) is the same for every page of the circle
+    but for the request's CSRF token and the form's own client id: kept per circle and language with slots
+    for both, filled in for each request. A posted one (its errors) or a reply is rendered as it is."""
+    template = get_template("conversation/_composer.html")
+    client_id = form["client_id"].value()
+    if form.is_bound or reply is not None or form["reply_to"].value() or not client_id:
+        return mark_safe(template.render({"circle": me.circle, "form": form, "reply": reply}, request))  # noqa: S308
+
+    def render() -> str:
+        blank = PostForm(initial={"client_id": CLIENT_ID_SLOT})
+        return template.render({"circle": me.circle, "form": blank, "csrf_token": CSRF_SLOT})
+
+    html = fragment("conversation.composer", (me.circle.slug,), render)
+    return with_csrf(request, html.replace(CLIENT_ID_SLOT, str(escape(client_id))))
+
+
+def _side(me: Membership, shown: dict[str, Any]) -> SafeString:
+    """The side column (open asks and the catch rate, upcoming meetups, the to-do counts, the links), kept
+    per circle and language under everything it shows (read for each page), so never stale."""
+    asks = shown["asks"]
+    version = (
+        me.circle.slug,
+        repr((asks.items, asks.caught, asks.total, shown["catch_rate"], shown["meetups"], shown["todos"])),
+        shown["is_moderator"],
+    )
+    template = get_template("conversation/_side.html")
+    return fragment("conversation.side", version, lambda: template.render({"circle": me.circle, **shown}))
 
 
 def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int = 200) -> HttpResponse:
@@ -374,10 +423,11 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         except (NotFound, ValueError):
             reply = None
     asks = selectors.open_asks_summary(viewer=me, limit=OPEN_ASKS_SHOWN, head=head)
+    is_moderator = selectors.is_moderator(me)
     ctx = {
         "circle": me.circle,
         "membership": me,
-        "stream": zip((r["id"] for r in rows), _stream(request, me, rows), strict=True),
+        "stream": _joined(rows, _stream(request, me, rows), unread.first_unread_id),
         "live": before is None,
         "websockets": settings.KINDRED_WEBSOCKETS,
         "last_id": rows[-1]["id"] if rows else 0,
@@ -387,14 +437,18 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         if rows and (before is not None or (after is not None and len(rows) == PAGE_DEFAULT))
         else None,
         "unread": unread,
-        "form": form,
-        "reply": reply,
-        "asks": asks,
-        "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
-        "meetups": _upcoming(me),
-        "todos": _todos(me),
+        "composer": _composer(request, me, form, reply),
+        "side": _side(
+            me,
+            {
+                "asks": asks,
+                "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
+                "meetups": _upcoming(me),
+                "todos": _todos(me),
+                "is_moderator": is_moderator,
+            },
+        ),
         "read_form": ReadForm(initial={"last_read_id": rows[-1]["id"]}) if rows else None,
-        "is_moderator": selectors.is_moderator(me),
     }
     return render(request, "conversation/home.html", ctx, status=status)
 

@@ -237,8 +237,9 @@ def test_a_kept_page_reads_less_and_the_same_for_any_number_of_messages(cast: Ca
     kept = _queries(c, cast)
     assert kept < filled, (kept, filled)
     # Kept: the session, the user, the membership, the stream's version with the reader's marker (one
-    # query), the meetups panel and the to-do counts (three); no message, unread count or open ask is read.
-    assert kept == 7, kept
+    # query), the meetups panel and the to-do counts of introductions and deals (the tie requests are kept
+    # under the circle's members_version); no message, unread count or open ask is read.
+    assert kept == 6, kept
     for i in range(30):
         say(cast.designer, f"又一句{i}")
     assert _queries(c, cast) > kept  # a new version: read again, then kept
@@ -308,3 +309,46 @@ def test_the_stream_cards_meetups_read_as_the_orm_does(cast: Cast) -> None:
         assert shown == {pk: tuple(getattr(m, f) for f in fields) for pk, m in orm.items()}
     assert private.pk not in meetup_page_many(member=cast.designer, meetup_ids=ids)
     assert meetup_page_many(member=cast.designer, meetup_ids=[]) == {}
+
+
+def test_the_side_panel_reads_its_meetups_as_the_orm_does(cast: Cast) -> None:
+    from kindred.meetups.selectors import upcoming_brief, visible_meetups
+    from kindred.meetups.services import meetup_invite
+
+    _meetup(cast, "公开饭局")
+    private = _meetup(cast, "私密饭局", access="invitation")
+    meetup_invite(meetup=private, actor=cast.origin, member_ids=[cast.designer.pk])
+    past_start = timezone.now() - timedelta(days=3)
+    Meetup.objects.filter(pk=_meetup(cast, "已结束").pk).update(
+        starts_at=past_start, ends_at=past_start + timedelta(hours=2)
+    )
+    for member in (cast.origin, cast.designer, cast.collector):
+        now = timezone.now()
+        orm = visible_meetups(member).filter(ends_at__gte=now).order_by("starts_at", "id")
+        expected = list(orm.values("pk", "title", "city", "starts_at")[:2])
+        assert upcoming_brief(member=member, limit=2, now=now) == expected, member
+    titles = [m["title"] for m in upcoming_brief(member=cast.collector, limit=5)]
+    assert titles == ["公开饭局"]  # neither the invitation-only dinner nor the one that ended
+
+
+def test_the_side_panel_and_the_composer_are_never_stale(cast: Cast) -> None:
+    c = client_of(cast.designer)
+    html = page(c, cast)
+    assert "新的饭局" not in html
+    side = re.search(r'<aside class="convo-side">.*?</aside>', html, re.S)
+    assert side and "待确认的关系" in side.group(0)
+    _meetup(cast, "新的饭局")
+    html = page(c, cast)
+    assert "新的饭局" in html  # a new meetup, at once
+    todos = re.search(r'<ul class="plain todos">.*?</ul>', html, re.S)
+    assert todos is not None
+    before = todos.group(0)
+    tie_declare(declarer=cast.collector, other=cast.designer, kind="friend")  # a tie request waits for the designer
+    todos = re.search(r'<ul class="plain todos">.*?</ul>', page(c, cast), re.S)
+    assert todos is not None and todos.group(0) != before
+    # Each page's composer carries its own client id and the session's CSRF token.
+    ids = [re.search(r'name="client_id" value="([0-9a-f]{32})"', page(c, cast)) for _ in range(2)]
+    assert ids[0] and ids[1] and ids[0].group(1) != ids[1].group(1)
+    other = client_of(cast.collector)
+    tokens = [dict(form_fields(page(x, cast), "composer"))["csrfmiddlewaretoken"] for x in (c, other)]
+    assert tokens[0] != tokens[1]
