@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, MemberCard, Membership
 from kindred.core.services import NotFound
+from kindred.core.sqlrows import Converters, fetch_converted, per_backend, select_columns
 
 from .greeting import owing_members
 from .models import (
@@ -282,62 +283,38 @@ class EnvelopeCard:
         return not self.is_sender or self.sender_may_grab
 
 
-class _EnvelopeCards:
-    """The one query of `envelope_cards`: each envelope's row with each of its shares and the grabber's
-    name, as SQL built once from the models (per backend) with the backend's converters for each column
-    applied as the ORM does (building it through the ORM cost more than running it)."""
+# (model, table alias, field) of each column of envelope_cards's query.
+_CARD_COLUMNS = (
+    (Envelope, "e", "id"),
+    (Envelope, "e", "sender"),
+    (Envelope, "e", "status"),
+    (Envelope, "e", "expires_at"),
+    (Envelope, "e", "sender_may_grab"),
+    (Envelope, "e", "luckiest"),
+    (Share, "s", "id"),
+    (Share, "s", "amount_fen"),
+    (Share, "s", "claimed_by"),
+    (Share, "s", "claimed_at"),
+    (Share, "s", "refunded"),
+    (MemberCard, "k", "display_name"),
+)
 
-    COLUMNS = (  # (model, table alias, field)
-        (Envelope, "e", "id"),
-        (Envelope, "e", "sender"),
-        (Envelope, "e", "status"),
-        (Envelope, "e", "expires_at"),
-        (Envelope, "e", "sender_may_grab"),
-        (Envelope, "e", "luckiest"),
-        (Share, "s", "id"),
-        (Share, "s", "amount_fen"),
-        (Share, "s", "claimed_by"),
-        (Share, "s", "claimed_at"),
-        (Share, "s", "refunded"),
-        (MemberCard, "k", "display_name"),
+
+@per_backend
+def _cards_query() -> tuple[str, Converters]:
+    """envelope_cards's query: each envelope with each of its shares and the grabber's name, as SQL built
+    once from the models with the backend's converters (building it through the ORM cost more than running
+    it); the ids' placeholders follow."""
+    qn = connection.ops.quote_name
+    columns, converters = select_columns(_CARD_COLUMNS)
+    share, card = qn(Share._meta.db_table), qn(MemberCard._meta.db_table)
+    sql = (
+        f"SELECT {columns} FROM {qn(Envelope._meta.db_table)} e "  # noqa: S608
+        f"LEFT OUTER JOIN {share} s ON s.envelope_id = e.id "
+        f"LEFT OUTER JOIN {card} k ON k.membership_id = s.claimed_by_id "
+        "WHERE e.circle_id = %s AND e.id IN "
     )
-    _built: dict[str, tuple[str, list[tuple[int, Any, list[Any]]]]] = {}
-
-    @classmethod
-    def _build(cls) -> tuple[str, list[tuple[int, Any, list[Any]]]]:
-        qn = connection.ops.quote_name
-        columns, converters = [], []
-        for i, (model, alias, name) in enumerate(cls.COLUMNS):
-            f: Any = model._meta.get_field(name)
-            columns.append(f"{alias}.{qn(f.column)}")
-            col = f.get_col(alias)
-            funcs = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-            if funcs:
-                converters.append((i, col, funcs))
-        share, card = qn(Share._meta.db_table), qn(MemberCard._meta.db_table)
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {qn(Envelope._meta.db_table)} e "  # noqa: S608
-            f"LEFT OUTER JOIN {share} s ON s.{qn('envelope_id')} = e.{qn('id')} "
-            f"LEFT OUTER JOIN {card} k ON k.{qn('membership_id')} = s.{qn('claimed_by_id')} "
-            f"WHERE e.{qn('circle_id')} = %s AND e.{qn('id')} IN "
-        )
-        return sql, converters
-
-    @classmethod
-    def read(cls, *, circle_id: int, ids: list[int]) -> list[list[Any]]:
-        built = cls._built.get(connection.vendor)
-        if built is None:
-            built = cls._built[connection.vendor] = cls._build()
-        sql, converters = built
-        with connection.cursor() as cursor:
-            cursor.execute(sql + "(" + ", ".join(["%s"] * len(ids)) + ")", [circle_id, *ids])
-            rows = [list(r) for r in cursor.fetchall()]
-        for row in rows:
-            for i, col, funcs in converters:
-                if row[i] is not None:
-                    for func in funcs:
-                        row[i] = func(row[i], col, connection)
-        return rows
+    return sql, converters
 
 
 def envelope_cards(*, viewer: Membership, envelope_ids: list[int]) -> dict[int, EnvelopeCard]:
@@ -349,7 +326,9 @@ def envelope_cards(*, viewer: Membership, envelope_ids: list[int]) -> dict[int, 
     heads: dict[int, tuple[int, str, datetime, bool]] = {}
     claimed: dict[int, list[tuple[Any, ...]]] = {}
     waiting: dict[int, int] = {}
-    for row in _EnvelopeCards.read(circle_id=viewer.circle_id, ids=ids):
+    sql, converters = _cards_query()
+    sql += "(" + ", ".join(["%s"] * len(ids)) + ")"
+    for row in fetch_converted(sql, [viewer.circle_id, *ids], converters):
         pk, sender_id, status, expires_at, may_grab, luckiest_id, share_id, amount, by, at, refunded, name = (
             row
         )

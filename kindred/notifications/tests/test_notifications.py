@@ -209,6 +209,69 @@ def test_unread_count_is_one_query_and_the_inbox_constant_queries(
         assert selectors.unread_count(member=bob) == 11
 
 
+def _orm_inbox(member: Membership, *, before_id: int | None, app: str, unread_only: bool) -> list[tuple]:
+    """What the inbox read through the ORM (before it was one hand-written query)."""
+    rows = Notification.objects.filter(recipient=member).select_related("actor__card")
+    if before_id is not None:
+        rows = rows.filter(pk__lt=before_id)
+    if app:
+        rows = rows.filter(kind__startswith=f"{app}.")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return [
+        (
+            n.pk,
+            n.kind,
+            n.params,
+            n.url,
+            n.target_type,
+            n.target_id,
+            n.created_at,
+            n.read_at is not None,
+            n.actor.card.display_name if n.actor is not None and hasattr(n.actor, "card") else "",
+        )
+        for n in rows[:4]
+    ]
+
+
+def test_the_inbox_reads_as_the_orm_does(trio: tuple[Membership, Membership, Membership]) -> None:
+    alice, bob, carol = trio
+    for i in range(4):
+        _send(alice, [bob], question=f"问题{i}")
+        _send(carol, [bob], kind="tests.posted", title=f"标题{i}")
+    services.notification_send(
+        recipients=[bob], kind="tests.quiet", circle=bob.circle, actor=None, params={"n": [1, {"a": "乙"}]}
+    )
+    Notification.objects.filter(recipient=bob, kind="tests.posted").update(target_type="x.y", target_id=7)
+    Notification.objects.filter(pk=Notification.objects.filter(recipient=bob).order_by("id")[1].pk).update(
+        read_at=Notification.objects.latest("id").created_at
+    )
+    newest = Notification.objects.filter(recipient=bob).latest("id").pk
+    for before_id in (None, newest, newest - 3):
+        for app in ("", "tests", "test", "nothing"):
+            for unread_only in (False, True):
+                got = selectors.inbox(
+                    member=bob, limit=4, before_id=before_id, app=app, unread_only=unread_only
+                )
+                shown = [
+                    (
+                        i.id,
+                        i.kind,
+                        i.params,
+                        i.url,
+                        i.target_type,
+                        i.target_id,
+                        i.created_at,
+                        i.read,
+                        i.actor_name,
+                    )
+                    for i in got
+                ]
+                assert shown == _orm_inbox(bob, before_id=before_id, app=app, unread_only=unread_only)
+    assert selectors.inbox(member=bob, app="tests")[0].params == {"n": [1, {"a": "乙"}]}
+    assert selectors.inbox(member=alice) == []
+
+
 def test_the_text_is_rendered_in_the_readers_language_at_read_time(
     trio: tuple[Membership, Membership, Membership],
 ) -> None:
