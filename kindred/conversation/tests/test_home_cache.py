@@ -343,7 +343,9 @@ def test_the_side_panel_and_the_composer_are_never_stale(cast: Cast) -> None:
     todos = re.search(r'<ul class="plain todos">.*?</ul>', html, re.S)
     assert todos is not None
     before = todos.group(0)
-    tie_declare(declarer=cast.collector, other=cast.designer, kind="friend")  # a tie request waits for the designer
+    tie_declare(
+        declarer=cast.collector, other=cast.designer, kind="friend"
+    )  # a tie request waits for the designer
     todos = re.search(r'<ul class="plain todos">.*?</ul>', page(c, cast), re.S)
     assert todos is not None and todos.group(0) != before
     # Each page's composer carries its own client id and the session's CSRF token.
@@ -352,3 +354,20 @@ def test_the_side_panel_and_the_composer_are_never_stale(cast: Cast) -> None:
     other = client_of(cast.collector)
     tokens = [dict(form_fields(page(x, cast), "composer"))["csrfmiddlewaretoken"] for x in (c, other)]
     assert tokens[0] != tokens[1]
+
+
+def test_the_stream_head_is_the_version_and_the_marker(cast: Cast) -> None:
+    from kindred.conversation.models import ReadMarker, Stream
+    from kindred.conversation.selectors import stream_head
+
+    head = stream_head(member=cast.collector)
+    assert head.last_read_id == 0  # no marker yet
+    assert (
+        head.version
+        == Stream.objects.filter(circle_id=cast.collector.circle_id).values_list("version", flat=True).first()
+    )
+    first = say(cast.designer, "一句")
+    services.read_marker_set(member=cast.collector, last_read_id=first)
+    moved = stream_head(member=cast.collector)
+    assert moved.last_read_id == ReadMarker.objects.get(member=cast.collector).last_read_id == first
+    assert moved.version == Stream.objects.get(circle_id=cast.collector.circle_id).version != head.version
