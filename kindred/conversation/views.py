@@ -9,6 +9,7 @@ place and asks for a message's markup (`?fragment=1`) to swap in.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -293,7 +294,9 @@ def _viewer_state(m: dict[str, Any]) -> str:
     )
 
 
-def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) -> list[SafeString]:
+def _stream(
+    request: HttpRequest, me: Membership, rows: list[dict[str, Any]], first_unread_id: int | None
+) -> SafeString:
     """The markup of each message of the page, in order, kept in the cache (core.fragments) under its
     version, so nothing kept is ever stale (any change is a new key):
     - a message every viewer sees alike: its stamps (STAMP_FIELDS, read with the page);
@@ -324,27 +327,37 @@ def _stream(request: HttpRequest, me: Membership, rows: list[dict[str, Any]]) ->
         return (slug, me.pk, *stamps, moderator, me.circle.members_version)
 
     by_id = {r["id"]: r for r in rows}
-    html = dict(
-        zip(
-            (r["id"] for r in rest),
-            fragments("conversation.message", rest, parts, lambda r: render(loader[r["id"]])),
-            strict=True,
+    states = {m["id"]: _viewer_state(m) for m in stubs}
+
+    def each() -> str:
+        html = dict(
+            zip(
+                (r["id"] for r in rest),
+                fragments("conversation.message", rest, parts, lambda r: render(loader[r["id"]])),
+                strict=True,
+            )
         )
-    )
-    html.update(
-        zip(
-            (m["id"] for m in stubs),
-            fragments(
-                "conversation.card",
-                stubs,
-                lambda m: (*parts(by_id[m["id"]]), _viewer_state(m)),
-                lambda m: render({**m, **live_loader[m["id"]]}),  # the message, with what the card shows
-            ),
-            strict=True,
+        html.update(
+            zip(
+                (m["id"] for m in stubs),
+                fragments(
+                    "conversation.card",
+                    stubs,
+                    lambda m: (*parts(by_id[m["id"]]), states[m["id"]]),
+                    lambda m: render({**m, **live_loader[m["id"]]}),  # the message, with what the card shows
+                ),
+                strict=True,
+            )
         )
-    )
+        return _joined(rows, [html[r["id"]] for r in rows], first_unread_id)
+
+    # The whole page of messages is kept too, under every message's version (what keys its own markup) and
+    # where the divider goes: one cache read for a page seen before.
+    versions = [(*parts(r), states.get(r["id"])) for r in rows]
+    digest = hashlib.blake2b(repr((versions, first_unread_id)).encode(), digest_size=20).hexdigest()
+    whole = fragment("conversation.stream", (slug, digest), each)
     # Kept forms (the cards') were rendered with CSRF_SLOT: the request's token goes in.
-    return [with_csrf(request, h) if CSRF_SLOT in h else h for h in (html[r["id"]] for r in rows)]
+    return with_csrf(request, whole) if CSRF_SLOT in whole else whole
 
 
 def _upcoming(me: Membership) -> list[dict[str, Any]]:
@@ -427,7 +440,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
     ctx = {
         "circle": me.circle,
         "membership": me,
-        "stream": _joined(rows, _stream(request, me, rows), unread.first_unread_id),
+        "stream": _stream(request, me, rows, unread.first_unread_id),
         "live": before is None,
         "websockets": settings.KINDRED_WEBSOCKETS,
         "last_id": rows[-1]["id"] if rows else 0,
