@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.core.fragments import cached_value
 from kindred.core.services import NotFound, ServiceError
+from kindred.core.sqlrows import column_converters, instance_from_row
 
 from . import text
 from .models import DIRECTORY_PAGE_SIZE, CardTag, Circle, Industry, MemberCard, Membership, Visibility
@@ -79,13 +80,7 @@ class _MembershipWithCircle:
         for model, alias, join in cls.JOINS:
             fields: list[Any] = list(model._meta.concrete_fields)
             columns += [f"{alias}.{qn(f.column)}" for f in fields]
-            converters = []
-            for i, f in enumerate(fields):
-                col = f.get_col(alias)
-                funcs = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-                if funcs:
-                    converters.append((i, col, funcs))
-            parts.append((model, [f.attname for f in fields], converters))
+            parts.append((model, [f.attname for f in fields], column_converters(fields, alias)))
             joins.append(
                 join.format(table=qn(model._meta.db_table)) if join else f"{qn(model._meta.db_table)} m"
             )
@@ -110,15 +105,11 @@ class _MembershipWithCircle:
         objects: list[Any] = []
         start = 0
         for model, attnames, converters in parts:
-            values = list(row[start : start + len(attnames)])
-            start += len(attnames)
-            if values[0] is None:  # a LEFT JOIN without a row (no theme, no parent, no card)
+            if row[start] is None:  # a LEFT JOIN without a row (no theme, no parent, no card)
                 objects.append(None)
-                continue
-            for i, col, funcs in converters:
-                for func in funcs:
-                    values[i] = func(values[i], col, connection)
-            objects.append(model.from_db(connection.alias, attnames, values))
+            else:
+                objects.append(instance_from_row(model, row, start, attnames, converters))
+            start += len(attnames)
         membership, circle, theme, parent, card = objects
         relations: list[tuple[Any, str, Any, Any]] = [
             (Membership, "circle", membership, circle),
