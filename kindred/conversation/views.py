@@ -461,7 +461,6 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
                 "is_moderator": is_moderator,
             },
         ),
-        "read_form": ReadForm(initial={"last_read_id": rows[-1]["id"]}) if rows else None,
     }
     return render(request, "conversation/home.html", ctx, status=status)
 

@@ -371,3 +371,16 @@ def test_the_stream_head_is_the_version_and_the_marker(cast: Cast) -> None:
     moved = stream_head(member=cast.collector)
     assert moved.last_read_id == ReadMarker.objects.get(member=cast.collector).last_read_id == first
     assert moved.version == Stream.objects.get(circle_id=cast.collector.circle_id).version != head.version
+
+
+def test_mark_all_read_through_the_form_as_rendered(cast: Cast) -> None:
+    say(cast.designer, "第一句")
+    last = say(cast.designer, "第二句")
+    c = client_of(cast.collector)
+    html = page(c, cast)
+    assert "2 条未读消息" in html
+    action = reverse("conversation:read", args=[cast.collector.circle.slug])
+    fields = dict(form_fields(html, action))
+    assert fields["last_read_id"] == str(last)
+    assert c.post(action, fields).status_code == 302
+    assert "条未读消息" not in page(c, cast)
