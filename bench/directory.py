@@ -3,7 +3,7 @@
     .venv/bin/python bench/directory.py [--requests 400] [--concurrency 8] [--workers 1]
 
 1. loads the demo circle (`kindred demo --no-serve`) into a fresh KINDRED_DATA_DIR under a temp dir (SQLite);
-2. starts `kindred serve` (uvicorn, DEBUG off, WhiteNoise) on 127.0.0.1 and a free port;
+2. starts `kindred serve --no-worker` through bench/web.py (uvicorn, DEBUG off, WhiteNoise) on 127.0.0.1 and a free port;
 3. signs in as a demo member through the login form (a real session cookie);
 4. drives the directory page (/c/<slug>/members/) and the hello view (/hello) with the same load generator
    (httpx, a fixed number of requests at fixed concurrency, after a warm-up), in alternating rounds;
@@ -20,18 +20,16 @@ import json
 import os
 import platform
 import re
-import shutil
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+from web import kindred_server, sign_in
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,85 +74,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
-
-
-def bench_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
-    env.update(
-        KINDRED_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="kindred.settings.dev",
-        ALLOWED_HOSTS=HOST,
-        DEBUG="0",
-        LOG_LEVEL="ERROR",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def load_demo(env: dict[str, str]) -> str:
-    started = time.perf_counter()
-    out = subprocess.run(
-        [str(KINDRED), "demo", "--no-serve"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=DEMO_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if out.returncode != 0:
-        sys.exit(f"`kindred demo --no-serve` failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    print(f"demo data loaded in {time.perf_counter() - started:.1f}s", flush=True)
-    return out.stdout
-
-
-def demo_login(env: dict[str, str]) -> tuple[str, str]:
-    """(password, circle slug) of the demo accounts, from the demo loader's own constants."""
-    code = (
-        "import json, django; django.setup();"
-        "from kindred.demo.loader import DEMO_PASSWORD, DEMO_SLUG;"
-        "print(json.dumps([DEMO_PASSWORD, DEMO_SLUG]))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    password, slug = json.loads(out.stdout.strip().splitlines()[-1])
-    return password, slug
-
-
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
-    cmd = [str(KINDRED), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            err = server.stderr.read().decode(errors="replace") if server.stderr else ""
-            sys.exit(f"`kindred serve` exited with {server.returncode}:\n{err}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"`kindred serve` did not answer on {base} within {START_TIMEOUT_SECONDS}s")
-
-
-def sign_in(client: httpx.Client, username: str, password: str) -> None:
-    page = client.get("/accounts/login/")
-    page.raise_for_status()
-    match = CSRF_RE.search(page.text)
-    if not match:
-        sys.exit("no CSRF token on the login page")
-    resp = client.post(
-        "/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": match.group(1)},
-        headers={"Referer": f"{client.base_url}/accounts/login/"},
-    )
-    if resp.status_code != 302 or "sessionid" not in client.cookies:
-        sys.exit(f"signing in as {username} failed: {resp.status_code}")
 
 
 async def drive(
@@ -211,30 +130,11 @@ def main() -> int:
     if not (1 <= args.requests <= MAX_REQUESTS and 1 <= args.concurrency <= 64 and args.rounds >= 1):
         parser.error(f"--requests 1..{MAX_REQUESTS}, --concurrency 1..64, --rounds >= 1")
 
-    tmp = Path(tempfile.mkdtemp(prefix="kindred-bench-"))
-    server: subprocess.Popen[bytes] | None = None
-    try:
-        env = bench_env(tmp)
-        load_demo(env)
-        password, slug = demo_login(env)
-        username = args.member
-        port = free_port()
-        base = f"http://{HOST}:{port}"
-        server = start_server(env, port, args.workers)
-        wait_ready(base, server)
-        with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT_SECONDS) as client:
-            sign_in(client, username, password)
-            cookies = client.cookies
-        targets = {"directory": f"/c/{slug}/members/", "hello": "/hello"}
-        samples = measure(base, cookies, targets, args)
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+    username = args.member
+    with kindred_server(workers=args.workers) as server:
+        cookies = sign_in(server.base, username, server.password)
+        targets = {"directory": f"/c/{server.slug}/members/", "hello": "/hello"}
+        samples = measure(server.base, cookies, targets, args)
 
     figures: dict[str, Any] = {name: s.figures() for name, s in samples.items()}
     d, h = figures["directory"], figures["hello"]
