@@ -8,14 +8,19 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import BigIntegerField, IntegerField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import Circle, MemberCard, Membership
 from kindred.core.services import NotFound
-from kindred.core.sqlrows import Converters, fetch_converted, per_backend, select_columns
+from kindred.core.sqlrows import (
+    Converters,
+    column_converters,
+    fetch_converted,
+    instance_from_row,
+    per_backend,
+    select_columns,
+)
 
 from .greeting import owing_members
 from .models import (
@@ -78,18 +83,18 @@ class EntryView:
         }
 
 
-# The columns of EntryView, in its fields' order.
+# (model, table alias, field) of EntryView's columns, in its fields' order.
 _ENTRY_COLUMNS = (
-    "id",
-    "amount",
-    "transaction__kind",
-    "transaction__created_at",
-    "transaction__envelope_id",
-    "transaction__envelope__circle__slug",
-    "transaction__envelope__circle__name",
-    "transaction__envelope__sender__card__display_name",
-    "transaction__payment__direction",
-    "transaction__payment__status",
+    (Entry, "en", "id"),
+    (Entry, "en", "amount"),
+    (LedgerTransaction, "t", "kind"),
+    (LedgerTransaction, "t", "created_at"),
+    (LedgerTransaction, "t", "envelope"),
+    (Circle, "c", "slug"),
+    (Circle, "c", "name"),
+    (MemberCard, "k", "display_name"),
+    (Payment, "p", "direction"),
+    (Payment, "p", "status"),
 )
 
 
@@ -118,41 +123,85 @@ def wallet_balance(*, user: AbstractBaseUser) -> int:
     return next(iter(balance), 0)
 
 
+@per_backend
+def _wallet_queries() -> tuple[str, list[str], Converters, str, Converters]:
+    """wallet_page's two statements, built once from the models with the backend's converters (the ORM's
+    compilation of their joins cost more than running them): the account with the user's withdrawals still
+    pending (the user follows), then one page of the account's entries (the account, limit and offset)."""
+    qn = connection.ops.quote_name
+    fields: list[Any] = list(Payment._meta.concrete_fields)
+    pending = (
+        f"SELECT a.id, a.balance, {', '.join(f'p.{qn(f.column)}' for f in fields)} "  # noqa: S608
+        f"FROM {qn(Account._meta.db_table)} a LEFT OUTER JOIN {qn(Payment._meta.db_table)} p "
+        "ON p.user_id = a.user_id AND p.direction = %s AND p.status = %s "
+        "WHERE a.kind = %s AND a.user_id = %s ORDER BY p.created_at, p.id"
+    )
+    columns, converters = select_columns(_ENTRY_COLUMNS)
+    entries = (
+        f"SELECT {columns} FROM {qn(Entry._meta.db_table)} en "  # noqa: S608
+        f"INNER JOIN {qn(LedgerTransaction._meta.db_table)} t ON t.id = en.transaction_id "
+        f"LEFT OUTER JOIN {qn(Envelope._meta.db_table)} e ON e.id = t.envelope_id "
+        f"LEFT OUTER JOIN {qn(Circle._meta.db_table)} c ON c.id = e.circle_id "
+        f"LEFT OUTER JOIN {qn(Membership._meta.db_table)} m ON m.id = e.sender_id "
+        f"LEFT OUTER JOIN {qn(MemberCard._meta.db_table)} k ON k.membership_id = m.id "
+        f"LEFT OUTER JOIN {qn(Payment._meta.db_table)} p ON p.transaction_id = t.id "
+        "WHERE en.account_id = %s ORDER BY en.id DESC LIMIT %s OFFSET %s"
+    )
+    return pending, [f.attname for f in fields], column_converters(fields, "p"), entries, converters
+
+
 def wallet_page(*, user: AbstractBaseUser, page: int = 1, size: int = ENTRIES_PAGE_SIZE) -> WalletPage:
     """The user's balance, their withdrawals still pending, and one page of their entries, newest first.
-    Three queries."""
+    Two queries (one before their first top-up)."""
     page = max(1, min(page, MAX_PAGE))
-    account = (
-        Account.objects.filter(kind=Account.Kind.USER, user_id=user.pk).values_list("id", "balance").first()
-    )
-    if account is None:
+    pending_sql, attnames, payment_converters, entries_sql, converters = _wallet_queries()
+    params = [Payment.Direction.OUT.value, Payment.Status.PENDING.value, Account.Kind.USER.value, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(pending_sql, params)
+        heads = cursor.fetchall()
+    if not heads:
         return WalletPage(balance_fen=0, entries=[], page=page, has_next=False)
-    start = (page - 1) * size
-    rows = list(
-        Entry.objects.filter(account_id=account[0])
-        .order_by("-id")
-        .values_list(*_ENTRY_COLUMNS)[start : start + size + 1]
-    )
-    pending = Payment.objects.filter(
-        user_id=user.pk, direction=Payment.Direction.OUT, status=Payment.Status.PENDING
-    ).order_by("created_at", "id")
+    account_id, balance = heads[0][0], heads[0][1]
+    pending = [
+        instance_from_row(Payment, row, 2, attnames, payment_converters)
+        for row in heads
+        if row[2] is not None
+    ]
+    rows = fetch_converted(entries_sql, [account_id, size + 1, (page - 1) * size], converters)
     return WalletPage(
-        balance_fen=account[1],
+        balance_fen=balance,
         entries=[EntryView(*row) for row in rows[:size]],
         page=page,
         has_next=len(rows) > size,
-        pending_withdrawals=list(pending),
+        pending_withdrawals=pending,
     )
 
 
 # --- Circle rules ----------------------------------------------------------------------------------
 
 
+@per_backend
+def _rules_query() -> tuple[str, list[str], Converters]:
+    """rules_for's query, built once from the model (the ORM's compilation cost more than running it)."""
+    qn = connection.ops.quote_name
+    fields: list[Any] = list(CircleWalletSettings._meta.concrete_fields)
+    columns = ", ".join(f"s.{qn(f.column)}" for f in fields)
+    table = qn(CircleWalletSettings._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} s WHERE s.circle_id = %s"  # noqa: S608 (names from the model)
+    return sql, [f.attname for f in fields], column_converters(fields, "s")
+
+
 def rules_for(*, circle: Circle | int) -> CircleWalletSettings:
+    """The circle's envelope rules (the defaults when it has no row). One query."""
     circle_id = circle if isinstance(circle, int) else circle.pk
-    return CircleWalletSettings.objects.filter(circle_id=circle_id).first() or CircleWalletSettings(
-        circle_id=circle_id
-    )
+    sql, attnames, converters = _rules_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [circle_id])
+        row = cursor.fetchone()
+    if row is None:
+        return CircleWalletSettings(circle_id=circle_id)
+    rules: CircleWalletSettings = instance_from_row(CircleWalletSettings, row, 0, attnames, converters)
+    return rules
 
 
 def members_owing_greeting(*, circle: Circle, rules: CircleWalletSettings) -> list[Membership]:
@@ -410,23 +459,23 @@ class EnvelopeList:
         return self.page > 1
 
 
-# The columns of EnvelopeSummary, in its fields' order.
+# (model, table alias, field) of EnvelopeSummary's columns from tables, in its fields' order; the two
+# counted ones (claimed_count, my_amount_fen) follow as subqueries.
 _SUMMARY_COLUMNS = (
-    "id",
-    "sender_id",
-    "sender__card__display_name",
-    "sender__joined_at",
-    "mode",
-    "total_fen",
-    "share_count",
-    "greeting",
-    "is_greeting",
-    "status",
-    "created_at",
-    "expires_at",
-    "claimed_count",
-    "my_amount",
+    (Envelope, "wallet_envelope", "id"),
+    (Envelope, "wallet_envelope", "sender"),
+    (MemberCard, "k", "display_name"),
+    (Membership, "m", "joined_at"),
+    (Envelope, "wallet_envelope", "mode"),
+    (Envelope, "wallet_envelope", "total_fen"),
+    (Envelope, "wallet_envelope", "share_count"),
+    (Envelope, "wallet_envelope", "greeting"),
+    (Envelope, "wallet_envelope", "is_greeting"),
+    (Envelope, "wallet_envelope", "status"),
+    (Envelope, "wallet_envelope", "created_at"),
+    (Envelope, "wallet_envelope", "expires_at"),
 )
+# Per listed envelope (subqueries after the LIMIT), not a GROUP BY over every envelope the circle had.
 _CLAIMED_COUNT_SQL = (
     "SELECT COUNT(*) FROM wallet_share cs"
     " WHERE cs.envelope_id = wallet_envelope.id AND cs.claimed_by_id IS NOT NULL"
@@ -437,24 +486,31 @@ _MY_AMOUNT_SQL = (
 )
 
 
+@per_backend
+def _summaries_query() -> tuple[str, Converters]:
+    """circle_envelopes's query, built once from the models with the backend's converters (the ORM's
+    compilation of it cost more than running it): the viewer, the circle, the limit and the offset follow."""
+    qn = connection.ops.quote_name
+    columns, converters = select_columns(_SUMMARY_COLUMNS)
+    envelope, member, card = (qn(m._meta.db_table) for m in (Envelope, Membership, MemberCard))
+    sql = (
+        f"SELECT {columns}, ({_CLAIMED_COUNT_SQL}), ({_MY_AMOUNT_SQL}) FROM {envelope} wallet_envelope "  # noqa: S608
+        f"INNER JOIN {member} m ON m.id = wallet_envelope.sender_id "
+        f"LEFT OUTER JOIN {card} k ON k.membership_id = m.id "
+        "WHERE wallet_envelope.circle_id = %s "
+        "ORDER BY wallet_envelope.created_at DESC, wallet_envelope.id DESC LIMIT %s OFFSET %s"
+    )
+    return sql, converters
+
+
 def circle_envelopes(
     *, circle: Circle, viewer: Membership, page: int = 1, size: int = ENVELOPES_PAGE_SIZE
 ) -> EnvelopeList:
     """The circle's envelopes, newest first, with how much is grabbed and the viewer's own grab. A
     newcomer's greeting is marked (`is_greeting`). One query, plain values."""
     page = max(1, min(page, MAX_PAGE))
-    start = (page - 1) * size
-    # Per listed envelope (subqueries after the LIMIT), not a GROUP BY over every envelope the circle had;
-    # as SQL text, which costs nothing to compile (ints on every backend).
-    rows = list(
-        Envelope.objects.filter(circle=circle)
-        .annotate(
-            claimed_count=RawSQL(_CLAIMED_COUNT_SQL, [], output_field=IntegerField()),  # noqa: S611 (constant)
-            my_amount=RawSQL(_MY_AMOUNT_SQL, [viewer.pk], output_field=BigIntegerField()),  # noqa: S611
-        )
-        .order_by("-created_at", "-id")
-        .values_list(*_SUMMARY_COLUMNS)[start : start + size + 1]
-    )
+    sql, converters = _summaries_query()
+    rows = fetch_converted(sql, [viewer.pk, circle.pk, size + 1, (page - 1) * size], converters)
     items = [EnvelopeSummary(*row) for row in rows[:size]]
     return EnvelopeList(items=items, page=page, has_next=len(rows) > size)
 

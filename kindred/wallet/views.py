@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
-from kindred.core.fragments import Part, fragments
+from kindred.core.fragments import fragment, fragments
 from kindred.core.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.core.services import NotFound, ServiceError
 
@@ -150,33 +150,29 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 # --- Envelopes -------------------------------------------------------------------------------------
 
 
-def _envelope_cards(slug: str, items: list[selectors.EnvelopeSummary]) -> list[SafeString]:
-    """Each envelope's card of the list, rendered once per what it shows (every value it shows is part of its
-    version, the viewer's own grab and whether it is still open included) and language."""
-
-    def parts(s: selectors.EnvelopeSummary) -> tuple[Part, ...]:
-        return (slug, *vars(s).values(), s.is_open)  # every field, in order
-
-    def render_card(s: selectors.EnvelopeSummary) -> str:
-        url = reverse("wallet:envelope", args=[slug, s.id])
-        return render_to_string("wallet/_envelope_card.html", {"s": s, "url": url, "is_open": s.is_open})
-
-    return fragments("wallet.envelope_card", items, parts, render_card)
-
-
 @circle_view
 @require_GET
 def circle_envelopes(request: HttpRequest, me: Membership) -> HttpResponse:
     rules = selectors.rules_for(circle=me.circle)
     listing = selectors.circle_envelopes(circle=me.circle, viewer=me, page=_page_number(request))
-    context = _context(
-        me,
-        listing=listing,
-        cards=_envelope_cards(me.circle.slug, listing.items),
-        greeting_status=greeting_status(membership=me, rules=rules),
-        rules=rules,
+    status = greeting_status(membership=me, rules=rules)
+    # The page's body, rendered once per what it shows: every value of every card (the viewer's own grab
+    # and whether it is still open included), the page, the greeting banner and the organizer's link.
+    shown = (
+        [(*vars(s).values(), s.is_open) for s in listing.items],
+        listing.page,
+        listing.has_next,
+        status,
+        (rules.greeting_min_total_fen, rules.greeting_min_shares) if status else None,
+        me.is_organizer,
     )
-    return render(request, "wallet/circle.html", context)
+    context = {"circle": me.circle, "listing": listing, "rules": rules, "greeting_status": status}
+    content = fragment(
+        "wallet.circle_envelopes",
+        (me.circle.slug, repr(shown)),
+        lambda: render_to_string("wallet/_circle.html", {**context, "is_organizer": me.is_organizer}),
+    )
+    return render(request, "wallet/circle.html", _context(me, content=content))
 
 
 @circle_view

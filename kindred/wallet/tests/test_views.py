@@ -97,7 +97,7 @@ def test_list_pages_run_a_constant_number_of_queries(
         listing = circle_envelopes(circle=viewer.circle, viewer=viewer)
         assert len(listing.items) == min(count, 20)
         assert all(s.sender_name for s in listing.items)
-    with django_assert_num_queries(3):  # the account, the entries, the pending withdrawals
+    with django_assert_num_queries(2):  # the account with the pending withdrawals, the entries
         page = wallet_page(user=viewer.user)
         assert page.entries and all(e.description for e in page.entries)
     c = _client(viewer.user)
