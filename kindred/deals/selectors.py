@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -118,8 +119,7 @@ class PageDeal:
 # the ORM's visibility subquery and prefetches cost more SQL compilation than the rest of the page. Same
 # rule as _visible (kept for the API); tests hold them equal.
 _PAGE_SQL = """
-SELECT d.*, mt.title AS meetup_title, p.member_id AS party_id, c.display_name AS party_name,
-    CASE WHEN p.confirmed_at IS NULL THEN 0 ELSE 1 END AS party_confirmed
+SELECT {columns}
 FROM (SELECT * FROM {deal} x WHERE x.circle_id = %s AND (x.confirmed_at IS NOT NULL
         OR EXISTS (SELECT 1 FROM {party} y WHERE y.deal_id = x.id AND y.member_id = %s)) {where}
     ORDER BY x.created_at DESC, x.id DESC LIMIT %s) d
@@ -132,8 +132,21 @@ _TABLES = {
     "meetup": Deal._meta.get_field("origin_meetup").related_model._meta.db_table,  # type: ignore[union-attr]
     "card": MemberCard._meta.db_table,
 }
-_FEED_SQL = _PAGE_SQL.format(**_TABLES, where="")
-_ONE_SQL = _PAGE_SQL.format(**_TABLES, where="AND x.id = %s")
+_ONE_SQL = _PAGE_SQL.format(
+    **_TABLES,
+    columns="d.*, mt.title AS meetup_title, p.member_id AS party_id, c.display_name AS party_name,"
+    " CASE WHEN p.confirmed_at IS NULL THEN 0 ELSE 1 END AS party_confirmed",
+    where="AND x.id = %s",
+)
+# The feed reads only what its cards show, as plain values that need no conversion on any backend (the
+# boolean as 0/1 or a bool): no model instances, no converters.
+_FEED_SQL = _PAGE_SQL.format(
+    **_TABLES,
+    columns="d.id, d.title, d.kind, d.stage, d.origin, d.outside_party, mt.title, d.origin_note,"
+    " d.amount_fen, d.amount_public, CASE WHEN d.confirmed_at IS NULL THEN 0 ELSE 1 END,"
+    " p.member_id, c.display_name",
+    where="",
+)
 
 
 def _page_deals(member: Membership, sql: str, params: list[object]) -> list[PageDeal]:
@@ -152,11 +165,78 @@ def _page_deals(member: Membership, sql: str, params: list[object]) -> list[Page
     return out
 
 
-def deal_page_feed(*, member: Membership) -> tuple[list[PageDeal], list[PageDeal]]:
+@dataclass(frozen=True)
+class FeedDeal:
+    """A deal as the feed's card shows it to its viewer, in plain values: the amount only where the viewer
+    may see it (a party, or the parties made it public), the parties' ids and names."""
+
+    id: int
+    title: str
+    kind: str
+    stage: str
+    origin: str
+    outside_party: str
+    meetup_title: str | None
+    origin_note: str
+    amount_yuan: str
+    counts: bool
+    parties: tuple[tuple[int, str], ...]
+    is_party: bool
+
+    @property
+    def shown(self) -> tuple[object, ...]:
+        """Every value its card shows (whether the viewer is a party changes nothing but the amount)."""
+        return tuple(vars(self).values())[:-1]
+
+    @property
+    def kind_label(self) -> str:
+        return str(Deal.Kind(self.kind).label)
+
+    @property
+    def stage_label(self) -> str:
+        return str(Deal.Stage(self.stage).label)
+
+    @property
+    def origin_label(self) -> str:
+        return str(Deal.Origin(self.origin).label)
+
+
+def deal_page_feed(*, member: Membership) -> tuple[list[FeedDeal], list[FeedDeal]]:
     """The feed page's deals as deal_feed reads them: (counted latest first, at most FEED_LIMIT; the
-    viewer's own still waiting). ONE query."""
-    views = _page_deals(member, _FEED_SQL, [member.circle_id, member.pk, FEED_LIMIT * 2])
-    return [v for v in views if v.deal.counts][:FEED_LIMIT], [v for v in views if not v.deal.counts]
+    viewer's own still waiting). ONE query, plain values."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FEED_SQL, [member.circle_id, member.pk, FEED_LIMIT * 2])
+        rows = cursor.fetchall()
+    heads: dict[int, Any] = {}
+    parties: dict[int, list[tuple[int, str]]] = {}
+    for row in rows:
+        heads.setdefault(row[0], row)
+        people = parties.setdefault(row[0], [])
+        if row[11] is not None:
+            people.append((row[11], row[12] or ""))
+    views = []
+    for pk, head in heads.items():
+        _id, title, kind, stage, origin, outside, meetup_title, note, amount, public, counts = head[:11]
+        people = parties[pk]
+        is_party = any(member_id == member.pk for member_id, _name in people)
+        shown = amount is not None and (is_party or bool(public))
+        views.append(
+            FeedDeal(
+                id=pk,
+                title=title,
+                kind=kind,
+                stage=stage,
+                origin=origin,
+                outside_party=outside,
+                meetup_title=meetup_title,
+                origin_note=note,
+                amount_yuan=fen_to_yuan(amount) if shown else "",
+                counts=bool(counts),
+                parties=tuple(people),
+                is_party=is_party,
+            )
+        )
+    return [v for v in views if v.counts][:FEED_LIMIT], [v for v in views if not v.counts]
 
 
 def deal_page_one(*, member: Membership, deal_id: int) -> PageDeal:

@@ -34,40 +34,18 @@ def _context(me: Membership, **extra: Any) -> dict[str, Any]:
 @require_GET
 def deal_list(request: HttpRequest, me: Membership) -> HttpResponse:
     counted, waiting = selectors.deal_page_feed(member=me)
-    context = _context(
-        me,
-        counted=_cards(me, counted),
-        waiting=_cards(me, waiting),
-        stats=selectors.deal_stats(circle=me.circle) if me.is_organizer else None,
+    # The two lists, rendered once per content: every value a card shows is in the key (the amount only
+    # where this viewer may see it), so viewers who see the same share it.
+    shown = [[v.shown for v in views] for views in (waiting, counted)]
+    feed = fragment(
+        "deals.feed",
+        (me.circle.slug, repr(shown)),
+        lambda: render_to_string(
+            "deals/_feed.html", {"circle": me.circle, "counted": counted, "waiting": waiting}
+        ),
     )
-    return render(request, "deals/list.html", context)
-
-
-def _cards(me: Membership, views: list[selectors.PageDeal]) -> str:
-    """The cards of `views`, rendered once per content (every value a card shows is in the key, the amount
-    only where the viewer may see it) and language."""
-    if not views:
-        return ""
-    shown = [
-        (
-            v.deal.pk,
-            v.deal.title,
-            v.deal.kind,
-            v.deal.stage,
-            v.deal.origin,
-            v.deal.outside_party,
-            v.deal.meetup_title,  # type: ignore[attr-defined]
-            v.deal.origin_note,
-            v.amount_yuan,
-            [(p.member_id, p.name) for p in v.parties],
-        )
-        for v in views
-    ]
-    version = _digest(shown)
-    context = {"circle": me.circle, "views": views}
-    return fragment(
-        "deals.cards", (me.circle.slug, version), lambda: render_to_string("deals/_cards.html", context)
-    )
+    stats = selectors.deal_stats(circle=me.circle) if me.is_organizer else None
+    return render(request, "deals/list.html", _context(me, feed=feed, stats=stats))
 
 
 def _form(me: Membership, data: Any = None) -> DealForm:
