@@ -20,6 +20,9 @@ does for connections what a WSGI server's worker threads do: Django's request-bo
 (`close_old_connections`: a connection past CONN_MAX_AGE, in error or left in a transaction is closed) runs in
 that thread before and after each request, so SQLite's connection (persistent) is reused and PostgreSQL's goes
 back to its pool at the end of each request, as before. More requests at once than threads wait for one.
+The request threads take turns at the request baton (kindred/core/baton.py): one request runs Python at a
+time, and passes the baton on where it would wait (a statement on PostgreSQL, a SQLite write that may wait for
+the lock) and at the end, instead of at every one of the drivers' GIL releases.
 
 Django also opens a thread-sensitive context per request (`ThreadSensitiveContext`: a new single-thread executor,
 so a new thread, for each request), for the sync code it runs thread-sensitively. With the chain on the request
@@ -41,9 +44,17 @@ import django
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
-from django.db import close_old_connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+
+from kindred.core.baton import Baton, query_wrapper
+
+
+@cache
+def request_baton() -> Baton:
+    """The process's request baton (kindred/core/baton.py): one request runs Python at a time."""
+    return Baton()
 
 
 @cache
@@ -55,12 +66,16 @@ def request_threads() -> ThreadPoolExecutor:
 def _with_connection_cleanup(
     chain: Callable[[HttpRequest], HttpResponseBase],
 ) -> Callable[[HttpRequest], HttpResponseBase]:
+    baton = request_baton()
+    around = query_wrapper(baton)
+
     def serve(request: HttpRequest) -> HttpResponseBase:
-        close_old_connections()  # what request_started does, in the thread the request runs in
-        try:
-            return chain(request)
-        finally:
-            close_old_connections()  # and request_finished
+        with baton.held(), connections[DEFAULT_DB_ALIAS].execute_wrapper(around):
+            close_old_connections()  # what request_started does, in the thread the request runs in
+            try:
+                return chain(request)
+            finally:
+                close_old_connections()  # and request_finished
 
     return serve
 
