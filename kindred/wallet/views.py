@@ -14,14 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_get
-from kindred.core.fragments import fragment, fragments
+from kindred.core.fragments import CSRF_SLOT, fragment, with_csrf
 from kindred.core.money import fen_to_yuan, to_fen, yuan_decimal
 from kindred.core.services import NotFound, ServiceError
 
@@ -55,15 +56,38 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _entry_rows(entries: list[selectors.EntryView]) -> list[SafeString]:
-    """Each entry's row of the wallet, rendered once per what it shows (every value of it is part of its
-    version: a withdrawal's status, a renamed sender or circle) and language."""
+# Slots of the kept wallet body for what each page load makes anew (with the CSRF token's CSRF_SLOT).
+_REFERENCE_SLOT = "__kindred_topup_reference_slot__"
+_KEY_SLOT = "__kindred_withdraw_key_slot__"
 
-    def render_row(e: selectors.EntryView) -> str:
-        url = reverse("wallet:envelope", args=[e.circle_slug, e.envelope_id]) if e.envelope_id else ""
-        return render_to_string("wallet/_entry_row.html", {"e": e, "url": url})
 
-    return fragments("wallet.entry_row", entries, lambda e: vars(e).values(), render_row)
+def _body(page: selectors.WalletPage, simulated: bool) -> str:
+    def render_body() -> str:
+        rows = [
+            (e, reverse("wallet:envelope", args=[e.circle_slug, e.envelope_id]) if e.envelope_id else "")
+            for e in page.entries
+        ]
+        context = {
+            "wallet": page,
+            "rows": rows,
+            "simulated": simulated,
+            "csrf_token": CSRF_SLOT,
+            "topup_reference": _REFERENCE_SLOT,
+            "withdraw_key": _KEY_SLOT,
+        }
+        return render_to_string("wallet/_home.html", context)
+
+    # Every value the body shows is in its key: the balance, each pending withdrawal, each entry (a
+    # withdrawal's status, a renamed sender or circle), the page.
+    shown = (
+        page.balance_fen,
+        [(p.pk, p.amount_fen, p.status, p.created_at) for p in page.pending_withdrawals],
+        [tuple(vars(e).values()) for e in page.entries],
+        page.page,
+        page.has_next,
+        simulated,
+    )
+    return fragment("wallet.home", (repr(shown),), render_body)
 
 
 @login_required
@@ -71,15 +95,10 @@ def _entry_rows(entries: list[selectors.EntryView]) -> list[SafeString]:
 def home(request: HttpRequest) -> HttpResponse:
     page = selectors.wallet_page(user=_user(request), page=_page_number(request))
     pay = services.provider()
-    context = {
-        "wallet": page,
-        "rows": _entry_rows(page.entries),
-        # The hidden fields of TopupForm and WithdrawForm: a double-submitted form books once.
-        "topup_reference": pay.new_reference(),
-        "withdraw_key": uuid.uuid4().hex,
-        "simulated": pay.simulated,
-    }
-    return render(request, "wallet/home.html", context)
+    kept = with_csrf(request, _body(page, pay.simulated))
+    # The hidden fields of TopupForm and WithdrawForm, new on every load: a double-submitted form books once.
+    body = kept.replace(_REFERENCE_SLOT, escape(pay.new_reference())).replace(_KEY_SLOT, uuid.uuid4().hex)
+    return render(request, "wallet/home.html", {"content": mark_safe(body)})  # noqa: S308 (escaped)
 
 
 @login_required

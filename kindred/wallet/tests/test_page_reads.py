@@ -214,3 +214,37 @@ def test_the_wallet_page_reads_as_the_orm_does(
         assert [getattr(got.pending_withdrawals[1], f) for f in fields] == [getattr(orm, f) for f in fields]
     statuses = {e.payment_status for e in wallet_page(user=user, size=50).entries}
     assert statuses == {None, "pending", "completed", "refused"}
+
+
+def _field(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="')[1].split('"')[0]
+
+
+def test_the_kept_wallet_body_has_each_loads_own_fields(
+    make_user: Callable[..., User], django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """The wallet's body is kept whole under what it shows; each load still gets its own top-up reference
+    and cash-out key, and its session's CSRF token, and a balance change or a language switch shows at
+    once."""
+    user = make_user()
+    topup_create(user=user, amount_fen=1_000, reference="kept-1")
+    other = Client()
+    other.force_login(user)
+    other.get("/wallet/")  # kept by another session
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    first, second = (client.get("/wallet/").content.decode() for _ in range(2))
+    assert "__kindred" not in first and "¥10.00" in first
+    assert _field(first, "reference") != _field(second, "reference")
+    assert _field(first, "idempotency_key") != _field(second, "idempotency_key")
+    token = _field(first.split('action="/wallet/topup/"')[1], "csrfmiddlewaretoken")
+    posted = client.post(
+        "/wallet/topup/",
+        {"csrfmiddlewaretoken": token, "amount": "5.00", "reference": _field(first, "reference")},
+    )
+    assert posted.status_code == 302
+    page = client.get("/wallet/").content.decode()
+    assert "¥15.00" in page and "+5.00" in page
+    client.post("/i18n/setlang/", {"csrfmiddlewaretoken": token, "language": "en", "next": "/wallet/"})
+    english = client.get("/wallet/").content.decode().split("<main>")[1]
+    assert "Balance" in english and "余额" not in english
