@@ -229,7 +229,9 @@ def stream_page(
 ) -> list[dict[str, Any]]:
     """The same messages as messages_page, as light rows of STAMP_FIELDS and the payload (no text): what
     the home page needs to find each message's markup already rendered. One query; none when kept under
-    the stream's version (`head`) and the circle's members_version (the cards' stamps)."""
+    the stream's version (`head`) and the circle's members_version (the cards' stamps), in this process too
+    (both only grow): a page seen before neither reads nor unpickles its rows. The rows are shared: never
+    change them."""
 
     def read() -> list[dict[str, Any]]:
         qs = Message.objects.filter(circle_id=viewer.circle_id).values(*STAMP_FIELDS, "payload")
@@ -239,7 +241,7 @@ def stream_page(
         return read()
     circle = viewer.circle
     parts = (circle.pk, head.version, circle.members_version, after, before, limit)
-    return cached_value("conversation.rows", parts, read)
+    return cached_value("conversation.rows", parts, read, here=True)
 
 
 def card_stub(row: dict[str, Any], *, moderator: bool) -> dict[str, Any]:
@@ -308,7 +310,7 @@ def open_asks(*, viewer: Membership, limit: int = OPEN_ASKS_MAX) -> OpenAsks:
 def open_asks_summary(*, viewer: Membership, limit: int, head: Head | None = None) -> OpenAsks:
     """The side panel's open asks: the catch rate's counts and the newest open asks as {id, text, author:
     {display_name}} (two queries, no more read than the panel shows; none when kept under the stream's
-    version and the circle's members_version)."""
+    version and the circle's members_version, in this process too: both only grow)."""
 
     def read() -> OpenAsks:
         visible, counts = _visible_asks(viewer)
@@ -323,7 +325,7 @@ def open_asks_summary(*, viewer: Membership, limit: int, head: Head | None = Non
     if head is None or head.version is None:
         return read()
     parts = (viewer.circle_id, head.version, viewer.circle.members_version, limit)
-    return cached_value("conversation.open-asks", parts, read)
+    return cached_value("conversation.open-asks", parts, read, here=True)
 
 
 # --- unread ------------------------------------------------------------------------------------------

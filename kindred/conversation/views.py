@@ -10,8 +10,9 @@ place and asks for a message's markup (`?fragment=1`) to swap in.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -31,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kindred.circles.access import circle_view
 from kindred.circles.models import Membership
 from kindred.circles.selectors import Roster, circle_roster, directory_queryset, members_version
-from kindred.core.fragments import CSRF_SLOT, cached_value, fragment, fragments, with_csrf
+from kindred.core.fragments import CSRF_SLOT, cached_value, csrf_token, fragment, fragments, with_csrf
 from kindred.core.services import NotFound, ServiceError
 from kindred.deals import selectors as deals_selectors
 from kindred.matching import selectors as matching_selectors
@@ -295,7 +296,11 @@ def _viewer_state(m: dict[str, Any]) -> str:
 
 
 def _stream(
-    request: HttpRequest, me: Membership, rows: list[dict[str, Any]], first_unread_id: int | None
+    request: HttpRequest,
+    me: Membership,
+    rows: list[dict[str, Any]],
+    first_unread_id: int | None,
+    page: tuple[Any, ...] | None = None,
 ) -> SafeString:
     """The markup of each message of the page, in order, kept in the cache (core.fragments) under its
     version, so nothing kept is ever stale (any change is a new key):
@@ -351,10 +356,21 @@ def _stream(
         )
         return _joined(rows, [html[r["id"]] for r in rows], first_unread_id)
 
-    # The whole page of messages is kept too, under every message's version (what keys its own markup) and
-    # where the divider goes: one cache read for a page seen before.
-    versions = [(*parts(r), states.get(r["id"])) for r in rows]
-    digest = hashlib.blake2b(repr((versions, first_unread_id)).encode(), digest_size=20).hexdigest()
+    # The whole page of messages is kept too, under what its rows were read and kept under (`page`: the
+    # stream's version, the circle's members_version and the page's bounds, which stamp every message's
+    # version), the viewer's side (the messages that are theirs, or the viewer when the page has markup of
+    # their own; whether they moderate), what the live cards show them and where the divider goes: one cache
+    # read for a page seen before. Without `page`, under every message's version (what keys its own markup).
+    if page is not None:
+        viewer: Any = (
+            me.pk
+            if any(_per_viewer(me, r) for r in rows)
+            else tuple(r["id"] for r in rows if r["author_id"] == me.pk)
+        )
+        version: Any = (page, viewer, moderator, [states[m["id"]] for m in stubs])
+    else:
+        version = [(*parts(r), states.get(r["id"])) for r in rows]
+    digest = hashlib.blake2b(repr((version, first_unread_id)).encode(), digest_size=20).hexdigest()
     whole = fragment("conversation.stream", (slug, digest), each)
     # Kept forms (the cards') were rendered with CSRF_SLOT: the request's token goes in.
     return with_csrf(request, whole) if CSRF_SLOT in whole else whole
@@ -379,22 +395,23 @@ CLIENT_ID_SLOT = "__kindred_client_id_slot__"
 
 
 def _composer(
-    request: HttpRequest, me: Membership, form: PostForm, reply: dict[str, Any] | None
+    request: HttpRequest, me: Membership, form: PostForm | None, reply: dict[str, Any] | None
 ) -> SafeString:
-    """The composer's markup. A fresh one (not posted, no reply) is the same for every page of the circle
-    but for the request's CSRF token and the form's own client id: kept per circle and language with slots
-    for both, filled in for each request. A posted one (its errors) or a reply is rendered as it is."""
+    """The composer's markup. A fresh one (`form` None: not posted, no reply) is the same for every page of
+    the circle but for the request's CSRF token and the form's own client id (new for each page): kept per
+    circle and language with slots for both, filled in for each request. A posted one (its errors) or a
+    reply is rendered as it is."""
     template = get_template("conversation/_composer.html")
-    client_id = form["client_id"].value()
-    if form.is_bound or reply is not None or form["reply_to"].value() or not client_id:
+    if form is not None:
         return mark_safe(template.render({"circle": me.circle, "form": form, "reply": reply}, request))  # noqa: S308
+    client_id = uuid.uuid4().hex
 
     def render() -> str:
         blank = PostForm(initial={"client_id": CLIENT_ID_SLOT})
         return template.render({"circle": me.circle, "form": blank, "csrf_token": CSRF_SLOT})
 
     html = fragment("conversation.composer", (me.circle.slug,), render)
-    return with_csrf(request, html.replace(CLIENT_ID_SLOT, str(escape(client_id))))
+    return with_csrf(request, html.replace(CLIENT_ID_SLOT, client_id))
 
 
 def _side(me: Membership, shown: dict[str, Any]) -> SafeString:
@@ -410,7 +427,51 @@ def _side(me: Membership, shown: dict[str, Any]) -> SafeString:
     return fragment("conversation.side", version, lambda: template.render({"circle": me.circle, **shown}))
 
 
-def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int = 200) -> HttpResponse:
+# Where the kept page body (`_body`) takes the parts kept apart: HTML comments, which no escaped text can
+# write (its "<" comes out as "&lt;").
+SLOT = re.compile(r"<!--slot:(\w+)-->")
+BODY_SLOTS = {name: mark_safe(f"<!--slot:{name}-->") for name in ("stream", "composer", "side")}  # noqa: S308
+
+
+def _body(
+    request: HttpRequest, me: Membership, shown: dict[str, Any], parts: Mapping[str, str]
+) -> SafeString:
+    """The page's content (conversation/_home_body.html), kept per circle and language under every value it
+    shows (the circle's name and values, the viewer, the unread count and marker, the page's bounds, all read
+    for each page), so never stale; the stream, the composer and the side column (`parts`, kept apart under
+    their own versions) go into their slots, the request's CSRF token into its own."""
+    circle = me.circle
+    unread = shown["unread"]
+    version = (
+        circle.slug,
+        circle.name,
+        circle.values_statement,
+        me.pk,
+        unread.count,
+        unread.first_unread_id,
+        unread.last_read_id,
+        *(shown[k] for k in ("live", "websockets", "last_id", "earlier", "newer")),
+        bool(parts["stream"]),
+    )
+    template = get_template("conversation/_home_body.html")
+
+    def render() -> str:
+        ctx = {
+            **shown,
+            "circle": circle,
+            "membership": me,
+            "stream": bool(parts["stream"]),
+            "csrf_token": CSRF_SLOT,
+            **{f"{name}_slot": slot for name, slot in BODY_SLOTS.items()},
+        }
+        return template.render(ctx)
+
+    html = with_csrf(request, fragment("conversation.body", version, render))
+    return mark_safe(SLOT.sub(lambda m: parts[m.group(1)], html))  # noqa: S308 - each part rendered escaped
+
+
+def _home(request: HttpRequest, me: Membership, form: PostForm | None, *, status: int = 200) -> HttpResponse:
+    """The home page; `form` is the composer's when it is not a fresh one (posted, or a reply's)."""
     before = _int(request.GET.get("before"))
     after = _int(request.GET.get("after"))
     # The stream's version and the member's marker (one query): the stream's reads are kept under them.
@@ -428,8 +489,14 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         if unread.first_unread_id and (not rows or unread.first_unread_id < rows[0]["id"]):
             rows = selectors.stream_page(viewer=me, after=unread.last_read_id, limit=PAGE_DEFAULT, head=head)
             after = unread.last_read_id
+    # What the rows were read (and kept) under: their page's version (stream_page's).
+    page = (
+        None
+        if head.version is None
+        else (head.version, me.circle.members_version, after, before, PAGE_DEFAULT)
+    )
     reply = None
-    reply_id = form["reply_to"].value()
+    reply_id = form["reply_to"].value() if form is not None else None
     if reply_id:
         try:
             reply = selectors.message_get(viewer=me, message_id=int(reply_id))
@@ -437,10 +504,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
             reply = None
     asks = selectors.open_asks_summary(viewer=me, limit=OPEN_ASKS_SHOWN, head=head)
     is_moderator = selectors.is_moderator(me)
-    ctx = {
-        "circle": me.circle,
-        "membership": me,
-        "stream": _stream(request, me, rows, unread.first_unread_id),
+    shown = {
         "live": before is None,
         "websockets": settings.KINDRED_WEBSOCKETS,
         "last_id": rows[-1]["id"] if rows else 0,
@@ -450,6 +514,9 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
         if rows and (before is not None or (after is not None and len(rows) == PAGE_DEFAULT))
         else None,
         "unread": unread,
+    }
+    parts = {
+        "stream": _stream(request, me, rows, unread.first_unread_id, page),
         "composer": _composer(request, me, form, reply),
         "side": _side(
             me,
@@ -462,13 +529,21 @@ def _home(request: HttpRequest, me: Membership, form: PostForm, *, status: int =
             },
         ),
     }
+    ctx = {
+        "circle": me.circle,
+        "membership": me,
+        # One masked CSRF token for the page: the shell's forms, the kept fragments' slots.
+        "csrf_token": csrf_token(request),
+        "body": _body(request, me, shown, parts),
+    }
     return render(request, "conversation/home.html", ctx, status=status)
 
 
 @circle_view
 @require_GET
 def home(request: HttpRequest, me: Membership) -> HttpResponse:
-    form = PostForm(initial={"client_id": uuid.uuid4().hex, "reply_to": _int(request.GET.get("reply"))})
+    reply_to = _int(request.GET.get("reply"))
+    form = PostForm(initial={"client_id": uuid.uuid4().hex, "reply_to": reply_to}) if reply_to else None
     return _home(request, me, form)
 
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kindred.circles.services import card_update
+from kindred.circles.services import card_update, circle_update
 from kindred.conversation import services
 from kindred.conversation.models import Kind
 from kindred.conversation.receivers import on_meetup_called, on_member_joined
@@ -384,3 +384,71 @@ def test_mark_all_read_through_the_form_as_rendered(cast: Cast) -> None:
     assert fields["last_read_id"] == str(last)
     assert c.post(action, fields).status_code == 302
     assert "条未读消息" not in page(c, cast)
+
+
+def test_the_kept_page_body_follows_the_circle_the_reader_and_the_language(cast: Cast) -> None:
+    """The page's content is kept whole (views._body) under what it shows: a renamed circle, a new values
+    statement, a new message (unread count, the last id the mark-read form carries), a read marker and another
+    language show at once, and a message's slot text typed by a member stays text."""
+    slot = "<!--slot:side-->"
+    first = say(cast.designer, f"第一句 {slot}")
+    reader = client_of(cast.distributor)
+    html = page(reader, cast)
+    assert "1 条未读消息" in html and html.count('<aside class="convo-side">') == 1
+    assert "第一句 &lt;!--slot:side--&gt;" in item(html, first)  # escaped: never a slot
+    circle_update(circle=cast.origin.circle, actor=cast.origin.user, name="新名字 <群>")
+    assert "<h1>新名字 &lt;群&gt;</h1>" in page(reader, cast)
+    circle_update(circle=cast.origin.circle, actor=cast.origin.user, values_statement="守信")
+    assert "守信" in page(reader, cast)
+    second = say(cast.designer, "第二句")
+    html = page(reader, cast)
+    assert "2 条未读消息" in html
+    read = reverse("conversation:read", args=[cast.origin.circle.slug])
+    assert dict(form_fields(html, read))["last_read_id"] == str(second)
+    services.read_marker_set(member=cast.distributor, last_read_id=second)
+    html = page(reader, cast)
+    assert "条未读消息" not in html and read not in html
+    reader.post(reverse("set_language"), {"language": "en", "next": home(cast)})
+    html = page(reader, cast)
+    assert "Mark all as read" not in html and 'aria-label="Conversation"' in html and "第二句" in html
+    assert "Search the conversation" in html and "My circles" in html and "对话" not in html
+
+
+def test_a_kept_page_shares_its_stream_only_with_what_is_the_same(cast: Cast) -> None:
+    """The stream is kept under its page's version and the viewer's side: each member's own messages are
+    marked theirs on their page only, the organizer sees what is hidden, and a new message is on every page."""
+    mine = say(cast.designer, "设计师的话")
+    theirs = say(cast.distributor, "发行的话")
+    designer, distributor, mod = client_of(cast.designer), client_of(cast.distributor), client_of(cast.origin)
+    for member in (
+        cast.designer,
+        cast.distributor,
+    ):  # both read up to the end: their pages differ by author only
+        services.read_marker_set(member=member, last_read_id=theirs)
+    for _ in range(2):  # filled, then kept
+        d, o = page(designer, cast), page(distributor, cast)
+        assert "msg-mine" in item(d, mine) and "msg-mine" not in item(d, theirs)
+        assert "msg-mine" in item(o, theirs) and "msg-mine" not in item(o, mine)
+    services.message_hide(message_id=theirs, moderator=cast.origin, reason="离题")
+    assert "发行的话" not in item(page(designer, cast), theirs)
+    assert "发行的话" in item(page(mod, cast), theirs)
+    third = say(cast.collector, "第三句")
+    assert all(f'id="m{third}"' in page(c, cast) for c in (designer, distributor, mod))
+
+
+def test_one_csrf_token_a_page_and_it_is_the_sessions(cast: Cast) -> None:
+    """Every form of a page (the shell's sign-out and language forms, the composer, the mark-read form, a
+    card's form) and the page's HTMX header carry the same token, made once for the page, and it is good."""
+    _meetup, card = _meetup_card(cast)
+    say(cast.designer, "一句")
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", enforce_csrf_checks=True)
+    c.force_login(cast.distributor.user)
+    html = page(c, cast)
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(tokens) == 1, tokens
+    assert html.count("csrfmiddlewaretoken") >= 5  # sign-out (twice), language, composer, mark read, the card
+    read = reverse("conversation:read", args=[cast.origin.circle.slug])
+    assert c.post(read, dict(form_fields(html, read))).status_code == 302
+    assert tokens != set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(c, cast)))
+    assert card
