@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
@@ -445,33 +445,44 @@ def member_page(*, viewer: Membership, member_id: int) -> MemberPage:
     )
 
 
-def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[CardView]:
-    """Card views for memberships fetched with their card, tags and industries: two more queries, whatever
-    their number (the tie graph around viewer and page, and every name the page mentions)."""
-    ids = {m.pk for m in memberships}
-    neighbors = _neighbors(circle_id=viewer.circle_id, member_ids=ids | {viewer.pk})
-    mine = neighbors.get(viewer.pk, set())
-    mutual_ids = {m.pk: (mine & neighbors.get(m.pk, set())) - {viewer.pk, m.pk} for m in memberships}
-    wanted: set[int] = set().union(*mutual_ids.values(), *(m.ancestor_ids for m in memberships))
-    names: dict[int, str] = {}
-    active: set[int] = set()
-    if wanted:
-        for mid, name, status in MemberCard.objects.filter(membership_id__in=wanted).values_list(
-            "membership_id", "display_name", "membership__status"
-        ):
-            names[mid] = name
-            if status == Membership.Status.ACTIVE:
-                active.add(mid)
+def _card_views(
+    *, viewer: Membership, memberships: list[Membership], roster: Roster | None = None
+) -> list[CardView]:
+    """Card views for memberships fetched with their card: two queries whatever their number (tags and
+    industries), and two more without the circle's `roster` (the tie graph around viewer and page, and every
+    name the page mentions)."""
+    mutual: dict[int, list[tuple[int, str]]] = {}
+    path: dict[int, list[tuple[int, str]]] = {}
+    if roster is not None:
+        mine: Set[int] = roster.neighbors.get(viewer.pk, frozenset())
+        for m in memberships:
+            mutual[m.pk], path[m.pk] = roster.mutual(viewer.pk, m.pk), roster.path(m.pk)
+    else:
+        ids = {m.pk for m in memberships}
+        neighbors = _neighbors(circle_id=viewer.circle_id, member_ids=ids | {viewer.pk})
+        mine = neighbors.get(viewer.pk, set())
+        mutual_ids = {m.pk: (mine & neighbors.get(m.pk, set())) - {viewer.pk, m.pk} for m in memberships}
+        wanted: set[int] = set().union(*mutual_ids.values(), *(m.ancestor_ids for m in memberships))
+        names: dict[int, str] = {}
+        active: set[int] = set()
+        if wanted:
+            for mid, name, status in MemberCard.objects.filter(membership_id__in=wanted).values_list(
+                "membership_id", "display_name", "membership__status"
+            ):
+                names[mid] = name
+                if status == Membership.Status.ACTIVE:
+                    active.add(mid)
+        for m in memberships:
+            mutual[m.pk] = sorted(
+                ((i, names[i]) for i in mutual_ids[m.pk] if i in active and i in names), key=lambda p: p[1]
+            )
+            path[m.pk] = [(i, names.get(i, "?")) for i in m.ancestor_ids] + [(m.pk, m.card.display_name)]
     tags, industries = _card_labels(card_ids=[m.card.pk for m in memberships])
     views = []
     for m in memberships:
         card = m.card
         card_tags = tags.get(card.pk, [])
         is_tie = m.pk in mine
-        mutual = sorted(
-            ((i, names[i]) for i in mutual_ids[m.pk] if i in active and i in names), key=lambda p: p[1]
-        )
-        path = [(i, names.get(i, "?")) for i in m.ancestor_ids] + [(m.pk, card.display_name)]
         views.append(
             CardView(
                 membership=m,
@@ -479,8 +490,8 @@ def _card_views(*, viewer: Membership, memberships: list[Membership]) -> list[Ca
                 offer_tags=[name for kind, name in card_tags if kind == CardTag.Kind.OFFER],
                 need_tags=[name for kind, name in card_tags if kind == CardTag.Kind.NEED],
                 industries=industries.get(card.pk, []),
-                mutual=mutual,
-                path=path,
+                mutual=mutual[m.pk],
+                path=path[m.pk],
                 contacts=card_contacts(card=card, viewer=viewer, viewer_is_tie=is_tie),
                 note=m.organizer_note if viewer.can_review else None,
                 is_tie=is_tie,
@@ -624,16 +635,6 @@ class _Pager:
         return self.page + 1
 
 
-@dataclass
-class DirectoryPage(_Pager):
-    items: list[CardView]
-    count: int
-    page: int
-    page_size: int
-    num_pages: int
-    filters: dict[str, str] = field(default_factory=dict)
-
-
 def industry_ids_for_filter(*, circle_id: int, code: str) -> list[int]:
     """The industry `code` (curated or the circle's own), its children and theirs; ServiceError if unknown."""
     visible = Q(circle__isnull=True) | Q(circle_id=circle_id)
@@ -722,47 +723,6 @@ def _relevance(tokens: list[str]) -> RawSQL:
     return RawSQL(" + ".join(parts), params, output_field=IntegerField())  # noqa: S611 (as above)
 
 
-def directory_page(
-    *,
-    viewer: Membership,
-    q: str = "",
-    city: str = "",
-    industry: str = "",
-    tag: str = "",
-    page: int = 1,
-    page_size: int = DIRECTORY_PAGE_SIZE,
-) -> DirectoryPage:
-    """One page of the circle's directory as `viewer` sees it, in a constant number of queries: the count,
-    the page with cards, their tags, their industries, the tie graph, the names (one more to resolve an
-    industry filter). A page past the end is empty; a page below 1 is refused.
-
-    A search (`q`) leaves the viewer out and lists the most relevant cards first (RELEVANCE_WEIGHTS); the
-    browsing order is the order of joining."""
-    if page < 1 or page > MAX_PAGE:
-        raise ServiceError(_("No such page."), code="bad_page")
-    qs = directory_queryset(circle_id=viewer.circle_id, q=q, city=city, industry=industry, tag=tag)
-    tokens = text.query_tokens(q)
-    if tokens:
-        qs = qs.exclude(pk=viewer.pk)
-    count = qs.count()
-    num_pages = max(1, -(-count // page_size))
-    start = (page - 1) * page_size
-    ordered: QuerySet[Membership] = (
-        qs.annotate(relevance=_relevance(tokens)).order_by(F("relevance").desc(), "joined_at", "id")
-        if tokens
-        else qs.order_by("joined_at", "id")
-    )
-    memberships = list(_with_card(ordered)[start : start + page_size]) if count else []
-    return DirectoryPage(
-        items=_card_views(viewer=viewer, memberships=memberships),
-        count=count,
-        page=page,
-        page_size=page_size,
-        num_pages=num_pages,
-        filters={"q": q, "city": city, "industry": industry, "tag": tag},
-    )
-
-
 @dataclass
 class DirectoryListing(_Pager):
     """One page of the directory as member ids (the page renders their cards from the cache), with the
@@ -787,8 +747,13 @@ def directory_listing(
     page: int = 1,
     page_size: int = DIRECTORY_PAGE_SIZE,
 ) -> DirectoryListing:
-    """The directory page of directory_page as member ids, for the HTML page: browsing reads the roster
-    (no query once cached); a search or a filter runs one query for the ids it matches, in order."""
+    """One page of the circle's directory as `viewer` sees it, as member ids (the HTML page renders their
+    cards from the cache; directory_page reads them): browsing reads the roster (no query once cached); a
+    search or a filter runs one query for the ids it matches, in order. A page past the end is empty; a
+    page below 1 is refused, an unknown industry too.
+
+    A search (`q`) leaves the viewer out and lists the most relevant cards first (RELEVANCE_WEIGHTS); the
+    browsing order is the order of joining."""
     if page < 1 or page > MAX_PAGE:
         raise ServiceError(_("No such page."), code="bad_page")
     roster = circle_roster(circle=viewer.circle)
@@ -819,6 +784,42 @@ def directory_listing(
         num_pages=max(1, -(-count // page_size)),
         filters={"q": q, "city": city, "industry": industry, "tag": tag},
     )
+
+
+@dataclass
+class DirectoryPage(DirectoryListing):
+    """A directory_listing with the cards as the viewer sees them (the API's page)."""
+
+    items: list[CardView] = field(default_factory=list)
+
+
+class DirectoryQuery(TypedDict, total=False):
+    """directory_listing's search, filters and page (what directory_page passes on)."""
+
+    q: str
+    city: str
+    industry: str
+    tag: str
+    page: int
+    page_size: int
+
+
+def directory_page(*, viewer: Membership, **query: Unpack[DirectoryQuery]) -> DirectoryPage:
+    """directory_listing with its members' cards as `viewer` sees them: three queries more (the page's
+    memberships with their cards, their tags, their industries; mutual ties and invite paths come from the
+    roster), none for an empty page."""
+    listing = directory_listing(viewer=viewer, **query)
+    memberships: list[Membership] = []
+    if listing.ids:
+        rows = _with_card(
+            Membership.objects.filter(
+                circle_id=viewer.circle_id, status=Membership.Status.ACTIVE, pk__in=listing.ids
+            )
+        )
+        by_id = {m.pk: m for m in rows}
+        memberships = [by_id[pk] for pk in listing.ids if pk in by_id]
+    items = _card_views(viewer=viewer, memberships=memberships, roster=listing.roster)
+    return DirectoryPage(**vars(listing), items=items)
 
 
 __all__ = [

@@ -133,6 +133,34 @@ def test_a_tie_shows_at_once(circle: Circle, make_member: Callable[..., Membersh
     assert "阿乙" in ties_page and "阿丙" in ties_page
 
 
+def test_the_api_directory_follows_ties_names_and_removals_at_once(
+    circle: Circle, origin: Membership, make_member: Callable[..., Membership]
+) -> None:
+    """The API's directory reads mutual ties and invite paths from the kept roster: each change shows at once."""
+    a = make_member(display_name="阿甲")
+    x = make_member(display_name="阿丙")
+    b = make_member(display_name="阿乙", sponsor=a)
+    c = _client(a.user)
+
+    def card(member: Membership) -> dict:
+        items = c.get(f"/api/v1/circles/{circle.slug}/members").json()["items"]
+        return next(i for i in items if i["id"] == member.pk)
+
+    def names(people: list[dict]) -> list[str]:
+        return [p["display_name"] for p in people]
+
+    for _ in range(2):  # the second read finds the roster kept
+        assert names(card(b)["mutual_ties"]) == [] and not card(x)["is_tie"]
+        assert names(card(b)["invite_path"]) == ["老周", "阿甲", "阿乙"]
+    tie_record_met(a=b, b=x)
+    tie_record_met(a=a, b=x)
+    assert names(card(b)["mutual_ties"]) == ["阿丙"] and card(x)["is_tie"]
+    services.card_update(membership=a, fields={"display_name": "阿甲新"})
+    assert names(card(b)["invite_path"]) == ["老周", "阿甲新", "阿乙"]
+    services.membership_remove(membership=x, actor=origin, reason="离开")
+    assert names(card(b)["mutual_ties"]) == []
+
+
 def test_a_role_and_a_removal_show_at_once(
     circle: Circle, origin: Membership, make_member: Callable[..., Membership]
 ) -> None:
