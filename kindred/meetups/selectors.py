@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kindred.circles.models import CardTag, MemberCard, Membership
 from kindred.core.services import NotFound
+from kindred.core.sqlrows import Converters, column_converters, instance_from_row, per_backend
 from kindred.matching.engine.text import CardText, Lexicon, Side, card_sides, overlap_words
 from kindred.matching.selectors import lexicon_for
 from kindred.notifications.selectors import InboxItem, inbox
@@ -130,6 +131,51 @@ def upcoming_brief(*, member: Membership, limit: int, now: datetime | None = Non
     ]
 
 
+# The model columns of _PAGE_SQL's rows, in order; its annotations follow them.
+_PAGE_FIELDS = (
+    "id",
+    "title",
+    "access",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "city",
+    "venue",
+    "capacity",
+    "description",
+    "notes",
+    "host",
+    "updated_at",
+)
+_PAGE_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
+
+
+@per_backend
+def _page_columns() -> tuple[list[int], list[str], Converters]:
+    """Where each model column of _PAGE_SQL's rows sits, in the model's field order (as `from_db` takes
+    them), their attnames and converters."""
+    order = list(Meetup._meta.concrete_fields)
+    fields: list[Any] = sorted((Meetup._meta.get_field(n) for n in _PAGE_FIELDS), key=order.index)
+    positions = [_PAGE_FIELDS.index(f.name) for f in fields]
+    return positions, [f.attname for f in fields], column_converters(fields, "m")
+
+
+def _page_meetups(sql: str, params: list[Any]) -> list[Meetup]:
+    """The meetups of a _PAGE_SQL statement, converted as the ORM converts them, with their annotations
+    (what Meetup.objects.raw gave, without its per-statement set-up)."""
+    positions, attnames, converters = _page_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        meetup = instance_from_row(Meetup, [row[i] for i in positions], 0, attnames, converters)
+        for name, value in zip(_PAGE_ANNOTATIONS, row[len(_PAGE_FIELDS) :], strict=True):
+            setattr(meetup, name, value)
+        out.append(meetup)
+    return out
+
+
 def _page_params(member: Membership) -> list[object]:
     going, waitlisted = Rsvp.Status.GOING.value, Rsvp.Status.WAITLISTED.value
     return [going, waitlisted, member.pk, member.circle_id, Meetup.Access.OPEN.value, member.pk, member.pk]
@@ -142,7 +188,7 @@ def meetup_page_lists(
     `host_name`, `going_count`, `waitlist_count`, `checked_in_count` and `my_status`. ONE query."""
     when = connection.ops.adapt_datetimefield_value(now or timezone.now())
     params = [*_page_params(member), when, *_page_params(member), when, PAST_LIMIT]
-    rows = list(Meetup.objects.raw(_LISTS_SQL, params))
+    rows = _page_meetups(_LISTS_SQL, params)
     when_now = now or timezone.now()
     upcoming = sorted((m for m in rows if m.ends_at >= when_now), key=lambda m: (m.starts_at, m.pk))
     past = sorted((m for m in rows if m.ends_at < when_now), key=lambda m: (m.starts_at, m.pk), reverse=True)
@@ -151,7 +197,7 @@ def meetup_page_lists(
 
 def meetup_page_one(*, member: Membership, meetup_id: int) -> Meetup:
     """One meetup the member may see, as meetup_page_lists gives them (NotFound otherwise). ONE query."""
-    found = list(Meetup.objects.raw(_ONE_SQL, [*_page_params(member), meetup_id]))
+    found = _page_meetups(_ONE_SQL, [*_page_params(member), meetup_id])
     if not found:
         raise NotFound(_("Meetup not found."))
     return found[0]
@@ -164,7 +210,7 @@ def meetup_page_many(*, member: Membership, meetup_ids: list[int]) -> dict[int, 
     if not ids:
         return {}
     sql = _PAGE + " AND m.id IN (" + ", ".join(["%s"] * len(ids)) + ")"  # placeholders only
-    return {m.pk: m for m in Meetup.objects.raw(sql, [*_page_params(member), *ids])}
+    return {m.pk: m for m in _page_meetups(sql, [*_page_params(member), *ids])}
 
 
 def meetup_for_member(*, member: Membership, meetup_id: int) -> Meetup:
@@ -346,23 +392,35 @@ FROM (SELECT 1 AS one) one LEFT JOIN {trip} t ON t.circle_id = %s AND t.ends_on 
 ORDER BY t.starts_on, t.id LIMIT 20""".format(**_TABLES)  # noqa: S608 - table names from the models only
 
 
+@per_backend
+def _trip_columns() -> tuple[list[str], Converters]:
+    fields: list[Any] = [Trip._meta.get_field(name) for name in ("id", "city", "starts_on", "ends_on")]
+    return [f.attname for f in fields], column_converters(fields, "t")
+
+
 def trips_and_feed(*, member: Membership, today: date | None = None) -> tuple[list[dict[str, Any]], bool]:
     """For the meetups page: the circle's trips not over yet, soonest first (at most 20: id, city, starts_on,
     ends_on, the traveller's name), and whether the member has a calendar link on. ONE query."""
     day = connection.ops.adapt_datefield_value(today or timezone.localdate())
-    rows = list(Trip.objects.raw(_TRIPS_SQL, [member.pk, member.circle_id, day]))
-    trips = [
-        {
-            "id": t.pk,
-            "city": t.city,
-            "starts_on": t.starts_on,
-            "ends_on": t.ends_on,
-            "traveller_name": t.traveller_name,  # type: ignore[attr-defined]
-        }
-        for t in rows
-        if t.pk is not None
-    ]
-    return trips, bool(rows and rows[0].feeds)  # type: ignore[attr-defined]
+    attnames, converters = _trip_columns()
+    with connection.cursor() as cursor:
+        cursor.execute(_TRIPS_SQL, [member.pk, member.circle_id, day])
+        rows = cursor.fetchall()
+    trips = []
+    for row in rows:
+        if row[0] is None:  # no trip: the one row that carries the calendar link's count
+            continue
+        trip = instance_from_row(Trip, row, 0, attnames, converters)
+        trips.append(
+            {
+                "id": trip.pk,
+                "city": trip.city,
+                "starts_on": trip.starts_on,
+                "ends_on": trip.ends_on,
+                "traveller_name": row[4],
+            }
+        )
+    return trips, bool(rows and rows[0][5])
 
 
 def meetup_notices(*, member: Membership) -> list[InboxItem]:
