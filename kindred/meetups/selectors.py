@@ -131,8 +131,9 @@ def upcoming_brief(*, member: Membership, limit: int, now: datetime | None = Non
     ]
 
 
-# The model columns of _PAGE_SQL's rows, in order; its annotations follow them.
-_PAGE_FIELDS = (
+# The model columns of _PAGE_SQL's rows (attnames), in order; its annotations follow them. A meetup of the
+# pages has these values and no other.
+PAGE_FIELDS = (
     "id",
     "title",
     "access",
@@ -144,10 +145,10 @@ _PAGE_FIELDS = (
     "capacity",
     "description",
     "notes",
-    "host",
+    "host_id",
     "updated_at",
 )
-_PAGE_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
+PAGE_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
 
 
 @per_backend
@@ -155,8 +156,8 @@ def _page_columns() -> tuple[list[int], list[str], Converters]:
     """Where each model column of _PAGE_SQL's rows sits, in the model's field order (as `from_db` takes
     them), their attnames and converters."""
     order = list(Meetup._meta.concrete_fields)
-    fields: list[Any] = sorted((Meetup._meta.get_field(n) for n in _PAGE_FIELDS), key=order.index)
-    positions = [_PAGE_FIELDS.index(f.name) for f in fields]
+    fields: list[Any] = sorted((Meetup._meta.get_field(n) for n in PAGE_FIELDS), key=order.index)
+    positions = [PAGE_FIELDS.index(f.attname) for f in fields]
     return positions, [f.attname for f in fields], column_converters(fields, "m")
 
 
@@ -170,7 +171,7 @@ def _page_meetups(sql: str, params: list[Any]) -> list[Meetup]:
     out = []
     for row in rows:
         meetup = instance_from_row(Meetup, [row[i] for i in positions], 0, attnames, converters)
-        for name, value in zip(_PAGE_ANNOTATIONS, row[len(_PAGE_FIELDS) :], strict=True):
+        for name, value in zip(PAGE_ANNOTATIONS, row[len(PAGE_FIELDS) :], strict=True):
             setattr(meetup, name, value)
         out.append(meetup)
     return out

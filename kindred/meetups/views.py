@@ -84,7 +84,7 @@ def _card_values(meetups: list[Meetup]) -> list[tuple[object, ...]]:
             m.city,
             m.venue,
             m.capacity,
-            *(getattr(m, name) for name in _CARD_ANNOTATIONS),
+            *(getattr(m, name) for name in selectors.PAGE_ANNOTATIONS),
         )
         for m in meetups
     ]
@@ -95,9 +95,6 @@ def _cards(me: Membership, meetups: list[Meetup], *, past: bool) -> str:
         return ""
     context = {"circle": me.circle, "meetups": meetups, "past": past}
     return render_to_string("meetups/_cards.html", context)
-
-
-_CARD_ANNOTATIONS = ("host_name", "going_count", "waitlist_count", "checked_in_count", "my_status")
 
 
 def _trip_fields() -> str:
@@ -234,8 +231,8 @@ def _detail_page(request: HttpRequest, me: Membership, meetup_id: int, *, status
     # Rendered once per content: every value the page shows (the viewer's own answer, whether they host and
     # whether answers and check-in are open included) is in the key.
     shown = (
-        *(getattr(meetup, name) for name in _DETAIL_FIELDS),
-        *(getattr(meetup, name) for name in _CARD_ANNOTATIONS),
+        *(getattr(meetup, name) for name in selectors.PAGE_FIELDS),
+        *(getattr(meetup, name) for name in selectors.PAGE_ANNOTATIONS),
         detail,
         context["is_host"],
         context["is_open"],
@@ -244,23 +241,6 @@ def _detail_page(request: HttpRequest, me: Membership, meetup_id: int, *, status
     html = fragment("meetups.detail", (me.circle.slug, _digest(shown)), render_content)
     context["content"] = with_csrf(request, html)
     return render(request, "meetups/detail.html", context, status=status)
-
-
-# The meetup's fields its page shows (all read by meetup_page_one).
-_DETAIL_FIELDS = (
-    "pk",
-    "title",
-    "access",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "city",
-    "venue",
-    "capacity",
-    "description",
-    "notes",
-    "host_id",
-)
 
 
 def _digest(values: object) -> str:
