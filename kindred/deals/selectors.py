@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Circle, MemberCard, Membership
 from kindred.core.money import fen_to_yuan
 from kindred.core.services import NotFound
+from kindred.core.sqlrows import Converters, column_converters, instance_from_row, per_backend
 from kindred.meetups.selectors import active_membership
 
 from .models import FEED_LIMIT, Deal, DealParty
@@ -132,12 +133,24 @@ _TABLES = {
     "meetup": Deal._meta.get_field("origin_meetup").related_model._meta.db_table,  # type: ignore[union-attr]
     "card": MemberCard._meta.db_table,
 }
-_ONE_SQL = _PAGE_SQL.format(
-    **_TABLES,
-    columns="d.*, mt.title AS meetup_title, p.member_id AS party_id, c.display_name AS party_name,"
-    " CASE WHEN p.confirmed_at IS NULL THEN 0 ELSE 1 END AS party_confirmed",
-    where="AND x.id = %s",
-)
+
+
+@per_backend
+def _one_query() -> tuple[str, list[str], Converters]:
+    """deal_page_one's statement: the deal's columns in the model's order (converted as the ORM does, into
+    an instance), its origin meetup's title, then each party's id, name and whether they confirmed."""
+    qn = connection.ops.quote_name
+    fields: list[Any] = list(Deal._meta.concrete_fields)
+    columns = ", ".join(f"d.{qn(f.column)}" for f in fields)
+    sql = _PAGE_SQL.format(
+        **_TABLES,
+        columns=f"{columns}, mt.title, p.member_id, c.display_name,"
+        " CASE WHEN p.confirmed_at IS NULL THEN 0 ELSE 1 END",
+        where="AND x.id = %s",
+    )
+    return sql, [f.attname for f in fields], column_converters(fields, "d")
+
+
 # The feed reads only what its cards show, as plain values that need no conversion on any backend (the
 # boolean as 0/1 or a bool): no model instances, no converters.
 _FEED_SQL = _PAGE_SQL.format(
@@ -147,22 +160,6 @@ _FEED_SQL = _PAGE_SQL.format(
     " p.member_id, c.display_name",
     where="",
 )
-
-
-def _page_deals(member: Membership, sql: str, params: list[object]) -> list[PageDeal]:
-    deals: dict[int, Deal] = {}
-    parties: dict[int, list[PageParty]] = {}
-    for row in Deal.objects.raw(sql, params):
-        deals.setdefault(row.pk, row)
-        if row.party_id is not None:  # type: ignore[attr-defined]
-            party = PageParty(row.party_id, row.party_name or "", bool(row.party_confirmed))  # type: ignore[attr-defined]
-            parties.setdefault(row.pk, []).append(party)
-    out = []
-    for pk, deal in deals.items():
-        people = parties.get(pk, [])
-        is_party = any(p.member_id == member.pk for p in people)
-        out.append(PageDeal(deal=deal, parties=people, is_party=is_party, viewer_id=member.pk))
-    return out
 
 
 @dataclass(frozen=True)
@@ -241,10 +238,20 @@ def deal_page_feed(*, member: Membership) -> tuple[list[FeedDeal], list[FeedDeal
 
 def deal_page_one(*, member: Membership, deal_id: int) -> PageDeal:
     """One deal the member may see, for its page; NotFound otherwise. ONE query."""
-    found = _page_deals(member, _ONE_SQL, [member.circle_id, member.pk, deal_id, 1])
-    if not found:
+    sql, attnames, converters = _one_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.circle_id, member.pk, deal_id, 1])
+        rows = cursor.fetchall()
+    if not rows:
         raise NotFound(_("Deal not found."))
-    return found[0]
+    deal: Deal = instance_from_row(Deal, rows[0], 0, attnames, converters)
+    n = len(attnames)
+    deal.meetup_title = rows[0][n]  # type: ignore[attr-defined]
+    parties = [
+        PageParty(row[n + 1], row[n + 2] or "", bool(row[n + 3])) for row in rows if row[n + 1] is not None
+    ]
+    is_party = any(p.member_id == member.pk for p in parties)
+    return PageDeal(deal=deal, parties=parties, is_party=is_party, viewer_id=member.pk)
 
 
 # deals_to_confirm_count's query, hand-written (the ORM compiled its join on every page).

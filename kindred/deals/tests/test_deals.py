@@ -309,9 +309,14 @@ def test_one_query_page_reads_as_the_orm_does(
             except NotFound:
                 expected = []
             try:
-                got = _shown([selectors.deal_page_one(member=member, deal_id=deal.pk)])
+                one = selectors.deal_page_one(member=member, deal_id=deal.pk)
             except NotFound:
                 got = []
+            else:
+                got = _shown([one])
+                fields = [f.attname for f in Deal._meta.concrete_fields]
+                assert [getattr(one.deal, f) for f in fields] == [getattr(deal, f) for f in fields]
+                assert one.deal.meetup_title is None  # type: ignore[attr-defined]
             assert got == expected
     assert AMOUNT_TEXT not in _client(d).get(f"/c/xinwenyu/deals/{private.pk}/").content.decode()
 
@@ -363,3 +368,26 @@ def test_the_kept_page_carries_each_viewers_token(trio: tuple[Membership, Member
         == 302
     )
     assert 'id="deal-confirm"' not in client.get(url).content.decode()
+
+
+def test_a_deal_from_a_meetup_names_it_on_both_pages(trio: tuple[Membership, Membership, Membership]) -> None:
+    from kindred.meetups.services import meetup_create
+
+    a, b, _c = trio
+    start = datetime.now(Z) + timedelta(days=2)
+    meetup = meetup_create(
+        circle=a.circle,
+        host=a,
+        title="九月饭局",
+        city="北京",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    deal = _deal(a, [b], origin=Deal.Origin.MEETUP, origin_meetup=meetup, title="饭局上谈成的")
+    services.deal_confirm(deal=deal, member=b)
+    one = selectors.deal_page_one(member=b, deal_id=deal.pk)
+    assert one.deal.meetup_title == "九月饭局"  # type: ignore[attr-defined]
+    assert one.deal.origin_meetup_id == meetup.pk and one.deal.created_at == deal.created_at
+    assert "九月饭局" in _client(b).get("/c/xinwenyu/deals/").content.decode()
+    page = _client(b).get(f"/c/xinwenyu/deals/{deal.pk}/").content.decode()
+    assert "九月饭局" in page and f"/c/xinwenyu/meetups/{meetup.pk}/" in page
