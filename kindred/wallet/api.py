@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Header, Path, Query, Router, Status
+from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 
+from kindred.accounts.auth import TOKEN_TOUCH_INTERVAL_SECONDS, BearerTokenAuth, SessionCookieAuth
 from kindred.circles.models import Membership
 from kindred.circles.selectors import membership_for_circle, membership_get
 from kindred.core.schemas import ERRORS
+from kindred.core.tokens import token_hash
 
 from . import selectors, services
 from .greeting import greeting_status
@@ -266,70 +268,62 @@ def envelope_detail(request: HttpRequest, envelope_id: EnvelopeId) -> EnvelopeOu
     return envelope_out(selectors.envelope_view(envelope=envelope, viewer=me))
 
 
-_JSON = JSONRenderer()  # the API's renderer (kindred.api sets none of its own)
-_JSON_TYPE = f"{_JSON.media_type}; charset={_JSON.charset}"
+_JSON_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"  # the API's renderer's
 
 
-def _grab_result(receipt: services.GrabReceipt) -> dict[str, Any]:
-    """The answer to a grab from the envelope as `envelope_grab_as` read it after the grab: the JSON of
-    GrabResultOut (the same as `envelope_out`), as plain values in the schema's order. Every value comes
-    typed from the database, so building and validating a hundred schema objects per grab is skipped; a test
-    holds it equal to the general path's answer."""
-    state = receipt.state
-    at = datetime.fromisoformat
-    grabs, unclaimed = [], 0
-    for share_id, amount, member_id, claimed_at, refunded, name in state["shares"]:
-        if member_id is not None:
-            grabs.append((at(claimed_at), share_id, amount, member_id, name))
-        elif not refunded:
-            unclaimed += 1
-    grabs.sort()
-    luckiest = state["luckiest_id"]
-    envelope = {
-        "id": state["id"],
-        "circle": state["circle"],
-        "sender": {"member_id": state["sender_id"], "display_name": state["sender_name"]},
-        "mode": state["mode"],
-        "total_fen": state["total_fen"],
-        "share_count": state["share_count"],
-        "greeting": state["greeting"],
-        "is_greeting": state["is_greeting"],
-        "status": state["status"],
-        "created_at": at(state["created_at"]),
-        "expires_at": at(state["expires_at"]),
-        "grabbed_count": len(grabs),
-        "grabbed_fen": sum(g[2] for g in grabs),
-        "remaining_shares": unclaimed,
-        "refunded_fen": state["refunded_fen"],
-        "my_amount_fen": receipt.amount_fen,
-        "can_grab": False,  # the viewer holds a share of it now
-        "grabs": [
-            {
-                "member": {"member_id": member_id, "display_name": name},
-                "amount_fen": amount,
-                "grabbed_at": claimed_at,
-                "luckiest": share_id == luckiest,
-            }
-            for claimed_at, share_id, amount, member_id, name in grabs
-        ],
-    }
-    return {"amount_fen": receipt.amount_fen, "envelope": envelope}
+class _TokenSeen:
+    """A Bearer token not checked yet: the grab checks it in its own statement (`_GrabBearerAuth`)."""
+
+    __slots__ = ("digest",)
+
+    def __init__(self, raw: str) -> None:
+        self.digest = token_hash(raw)
+
+
+class _GrabBearerAuth(BearerTokenAuth):
+    """The grab's Bearer auth: the token is checked by the grab's one statement (`envelope_grab_answer`,
+    with accounts' rule and touch interval), not read apart first. Whenever that statement does not grab,
+    the view authenticates as the API does (`_authenticate`) before anything else: an unknown token is the
+    API's 401, a session cookie beside it is tried next, and a refusal is worded for the caller."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _TokenSeen(token)
+
+
+_GrabBearerAuth.__name__ = BearerTokenAuth.__name__  # one Bearer scheme in the OpenAPI document
+_API_AUTHS = (BearerTokenAuth(), SessionCookieAuth())  # kindred.api's, in its order
+
+
+def _authenticate(request: HttpRequest) -> None:
+    for auth in _API_AUTHS:
+        if auth(request):
+            return
+    raise AuthenticationError
 
 
 @router.post(
-    "/envelopes/{envelope_id}/grab", response={200: GrabResultOut, **ERRORS}, summary="Grab a red envelope"
+    "/envelopes/{envelope_id}/grab",
+    response={200: GrabResultOut, **ERRORS},
+    summary="Grab a red envelope",
+    auth=[_GrabBearerAuth(), SessionCookieAuth()],
 )
 def grab(request: HttpRequest, envelope_id: EnvelopeId) -> GrabResultOut | HttpResponse:
     """Grab one share: the amount, and the grabs so far. 409 for a second grab, 410 when it is empty or
     has expired, 403 for the sender (unless the circle allows it)."""
-    # On PostgreSQL one round trip does it all; anything but a grab (a refusal) takes the general path,
-    # which finds the same reason and words it.
-    user_id = request.user.pk
-    receipt = services.envelope_grab_as(envelope_id=envelope_id, user_id=user_id) if user_id else None
-    if receipt is not None:  # rendered as is: the response schema's JSON, see _grab_result
-        return HttpResponse(
-            _JSON.render(request, _grab_result(receipt), response_status=200), content_type=_JSON_TYPE
-        )
+    # On PostgreSQL one statement checks the caller's token, grabs and writes the answer (GrabResultOut's
+    # JSON: a test holds it equal to the general path's). Anything but a grab takes the general path,
+    # which authenticates as the whole API does, finds the same reason and words it.
+    token = request.auth if isinstance(request.auth, _TokenSeen) else None  # type: ignore[attr-defined]
+    answer = services.envelope_grab_answer(
+        envelope_id=envelope_id,
+        user_id=None if token else request.user.pk,
+        token_hash=token.digest if token else None,
+        token_touch_seconds=TOKEN_TOUCH_INTERVAL_SECONDS,
+    )
+    if answer is not None and answer.outcome == "ok":
+        return HttpResponse(answer.body, content_type=_JSON_TYPE)
+    if token is not None:
+        _authenticate(request)
     envelope, me = selectors.envelope_membership(user=request.user, envelope_id=envelope_id)
     share = services.envelope_grab(envelope=envelope, member=me)
     return GrabResultOut(

@@ -18,7 +18,6 @@ IMMEDIATE (one writer at a time), so the same code is safe there without row loc
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import random
 from dataclasses import dataclass
@@ -754,37 +753,45 @@ _GRAB_SQL = "SELECT outcome, share_id, amount, luckiest_id FROM wallet_envelope_
 
 
 @dataclass(frozen=True)
-class GrabReceipt:
-    """A grab made by `envelope_grab_as`: the share's id and amount, and the envelope as it stands after
-    it (the jsonb of migration 0007: its columns, the circle's slug, names, every share)."""
+class GrabAnswer:
+    """What `envelope_grab_answer` did: `outcome` "ok" (grabbed: `body` is the API's answer, GrabResultOut's
+    JSON), "refused" (nothing changed, for whatever reason) or "unauthenticated" (the token is unknown,
+    revoked or its user inactive: nothing done)."""
 
-    share_id: int
-    amount_fen: int
-    state: dict[str, Any]
-
-
-_GRAB_AS_SQL = "SELECT share_id, amount, state FROM wallet_envelope_grab_as(%s, %s, %s)"
+    outcome: str
+    body: str = ""
 
 
-def envelope_grab_as(*, envelope_id: int, user_id: int, at: datetime | None = None) -> GrabReceipt | None:
-    """The API's grab on PostgreSQL in one round trip (migration 0007): the caller's membership, the grab
-    (`wallet_envelope_grab`: the same locks, checks, ledger transaction and audit row as `envelope_grab`)
-    and the envelope after it. None when it did not grab, for whatever reason (not a member, the sender,
-    expired, finished, already grabbed, a greeting owed, empty, a concurrent double grab) or off
-    PostgreSQL: nothing changed, and the caller takes `envelope_grab`, which finds and words the refusal."""
+_GRAB_API_SQL = "SELECT outcome, answer FROM wallet_envelope_grab_api(%s, %s, %s, %s, %s)"
+
+
+def envelope_grab_answer(
+    *,
+    envelope_id: int,
+    user_id: int | None = None,
+    token_hash: str | None = None,
+    token_touch_seconds: float = 0.0,
+    at: datetime | None = None,
+) -> GrabAnswer | None:
+    """The API's grab on PostgreSQL in one statement (migration 0010): the caller (a user, or the API token
+    whose SHA-256 is `token_hash`, marked used when its last use is more than `token_touch_seconds` ago), their
+    membership, the grab (`wallet_envelope_grab`: the same locks, checks, ledger transaction and audit row
+    as `envelope_grab`) and the answer's JSON. "refused" whenever it did not grab (not a member, the
+    sender, expired, finished, already grabbed, a greeting owed, empty, a concurrent double grab): nothing
+    changed, and the caller takes `envelope_grab`, which finds and words the refusal. None off
+    PostgreSQL."""
     if connection.vendor != "postgresql" or not limit("GRAB_IN_DATABASE"):
         return None
+    params = [envelope_id, user_id, token_hash, token_touch_seconds, at or timezone.now()]
     try:
         savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
         with savepoint, connection.cursor() as cursor:
-            cursor.execute(_GRAB_AS_SQL, [envelope_id, user_id, at or timezone.now()])
-            row = cursor.fetchone()
+            cursor.execute(_GRAB_API_SQL, params)
+            outcome, body = cursor.fetchone()
     except IntegrityError:
-        return None  # a double grab of the same member at once, or a balance check: the general path says
-    if row is None:
-        return None
-    state = row[2] if isinstance(row[2], dict) else json.loads(row[2])  # Django loads jsonb as text
-    return GrabReceipt(share_id=row[0], amount_fen=row[1], state=state)
+        # A double grab of the same member at once, or a balance check: the general path says which.
+        return GrabAnswer("refused")
+    return GrabAnswer(outcome, body or "")
 
 
 @transaction.atomic
