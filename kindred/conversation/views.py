@@ -301,9 +301,10 @@ def _stream(
     rows: list[dict[str, Any]],
     first_unread_id: int | None,
     page: tuple[Any, ...] | None = None,
-) -> SafeString:
-    """The markup of each message of the page, in order, kept in the cache (core.fragments) under its
-    version, so nothing kept is ever stale (any change is a new key):
+) -> tuple[str, Callable[[], str]]:
+    """The stream's version (a digest) and its markup's maker: the markup of each message of the page, in
+    order, with CSRF_SLOT for the token, kept in the cache (core.fragments) under its version, so nothing kept
+    is ever stale (any change is a new key):
     - a message every viewer sees alike: its stamps (STAMP_FIELDS, read with the page);
     - a newcomer's card and the asker's own ask: the viewer, the stamps and the circle's members_version
       (ties and cards: whom the viewer knows, the names of whom an ask was routed to);
@@ -371,9 +372,7 @@ def _stream(
     else:
         version = [(*parts(r), states.get(r["id"])) for r in rows]
     digest = hashlib.blake2b(repr((version, first_unread_id)).encode(), digest_size=20).hexdigest()
-    whole = fragment("conversation.stream", (slug, digest), each)
-    # Kept forms (the cards') were rendered with CSRF_SLOT: the request's token goes in.
-    return with_csrf(request, whole) if CSRF_SLOT in whole else whole
+    return digest, lambda: fragment("conversation.stream", (slug, digest), each)
 
 
 def _upcoming(me: Membership) -> list[dict[str, Any]]:
@@ -396,35 +395,36 @@ CLIENT_ID_SLOT = "__kindred_client_id_slot__"
 
 def _composer(
     request: HttpRequest, me: Membership, form: PostForm | None, reply: dict[str, Any] | None
-) -> SafeString:
+) -> str | Callable[[], str]:
     """The composer's markup. A fresh one (`form` None: not posted, no reply) is the same for every page of
-    the circle but for the request's CSRF token and the form's own client id (new for each page): kept per
-    circle and language with slots for both, filled in for each request. A posted one (its errors) or a
-    reply is rendered as it is."""
+    the circle but for the request's CSRF token and the form's own client id (new for each page): its maker,
+    kept per circle and language with CSRF_SLOT and CLIENT_ID_SLOT, filled in for each request. A posted one
+    (its errors) or a reply's is rendered as it is, with the request's token."""
     template = get_template("conversation/_composer.html")
     if form is not None:
         return mark_safe(template.render({"circle": me.circle, "form": form, "reply": reply}, request))  # noqa: S308
-    client_id = uuid.uuid4().hex
 
     def render() -> str:
         blank = PostForm(initial={"client_id": CLIENT_ID_SLOT})
         return template.render({"circle": me.circle, "form": blank, "csrf_token": CSRF_SLOT})
 
-    html = fragment("conversation.composer", (me.circle.slug,), render)
-    return with_csrf(request, html.replace(CLIENT_ID_SLOT, client_id))
+    return lambda: fragment("conversation.composer", (me.circle.slug,), render)
 
 
-def _side(me: Membership, shown: dict[str, Any]) -> SafeString:
-    """The side column (open asks and the catch rate, upcoming meetups, the to-do counts, the links), kept
-    per circle and language under everything it shows (read for each page), so never stale."""
+def _side(me: Membership, shown: dict[str, Any]) -> tuple[str, Callable[[], str]]:
+    """The side column (open asks and the catch rate, upcoming meetups, the to-do counts, the links): its
+    version (everything it shows, read for each page) and its maker, kept per circle and language under it,
+    so never stale."""
     asks = shown["asks"]
-    version = (
-        me.circle.slug,
-        repr((asks.items, asks.caught, asks.total, shown["catch_rate"], shown["meetups"], shown["todos"])),
-        shown["is_moderator"],
-    )
+    version = repr(
+        (asks.items, asks.caught, asks.total, shown["catch_rate"], shown["meetups"], shown["todos"]),
+    ) + repr(shown["is_moderator"])
     template = get_template("conversation/_side.html")
-    return fragment("conversation.side", version, lambda: template.render({"circle": me.circle, **shown}))
+    return version, lambda: fragment(
+        "conversation.side",
+        (me.circle.slug, version),
+        lambda: template.render({"circle": me.circle, **shown}),
+    )
 
 
 # Where the kept page body (`_body`) takes the parts kept apart: HTML comments, which no escaped text can
@@ -434,12 +434,19 @@ BODY_SLOTS = {name: mark_safe(f"<!--slot:{name}-->") for name in ("stream", "com
 
 
 def _body(
-    request: HttpRequest, me: Membership, shown: dict[str, Any], parts: Mapping[str, str]
+    request: HttpRequest,
+    me: Membership,
+    shown: dict[str, Any],
+    versions: tuple[str, str],
+    parts: Mapping[str, str | Callable[[], str]],
 ) -> SafeString:
-    """The page's content (conversation/_home_body.html), kept per circle and language under every value it
-    shows (the circle's name and values, the viewer, the unread count and marker, the page's bounds, all read
-    for each page), so never stale; the stream, the composer and the side column (`parts`, kept apart under
-    their own versions) go into their slots, the request's CSRF token into its own."""
+    """The page's content (conversation/_home_body.html), kept whole per circle and language under every
+    value it shows (the circle's name and values, the viewer, the unread count and marker, the page's bounds,
+    all read for each page) and the versions of the stream and the side column (`versions`), so never
+    stale: one cache read for a page seen before. When it is missing, the stream, the composer and the side
+    column (`parts`: their makers, each kept apart under its own version) go into their slots. The request's
+    CSRF token and the composer's client id (new for each page) are filled in last. A composer that is not a
+    fresh one (a posted form, a reply's) comes as markup: the page is then made, not kept."""
     circle = me.circle
     unread = shown["unread"]
     version = (
@@ -451,23 +458,31 @@ def _body(
         unread.first_unread_id,
         unread.last_read_id,
         *(shown[k] for k in ("live", "websockets", "last_id", "earlier", "newer")),
-        bool(parts["stream"]),
+        *versions,
     )
     template = get_template("conversation/_home_body.html")
 
-    def render() -> str:
+    def skeleton() -> str:
         ctx = {
             **shown,
             "circle": circle,
             "membership": me,
-            "stream": bool(parts["stream"]),
+            "stream": bool(shown["last_id"]),
             "csrf_token": CSRF_SLOT,
             **{f"{name}_slot": slot for name, slot in BODY_SLOTS.items()},
         }
-        return template.render(ctx)
+        return str(fragment("conversation.body", version, lambda: template.render(ctx)))
 
-    html = with_csrf(request, fragment("conversation.body", version, render))
-    return mark_safe(SLOT.sub(lambda m: parts[m.group(1)], html))  # noqa: S308 - each part rendered escaped
+    def made() -> str:
+        filled = {name: part if isinstance(part, str) else part() for name, part in parts.items()}
+        return SLOT.sub(lambda m: filled[m.group(1)], skeleton())
+
+    if isinstance(parts["composer"], str):
+        html = made()
+    else:
+        html = fragment("conversation.content", version, made)
+        html = html.replace(CLIENT_ID_SLOT, uuid.uuid4().hex)
+    return with_csrf(request, html)
 
 
 def _home(request: HttpRequest, me: Membership, form: PostForm | None, *, status: int = 200) -> HttpResponse:
@@ -515,26 +530,24 @@ def _home(request: HttpRequest, me: Membership, form: PostForm | None, *, status
         else None,
         "unread": unread,
     }
-    parts = {
-        "stream": _stream(request, me, rows, unread.first_unread_id, page),
-        "composer": _composer(request, me, form, reply),
-        "side": _side(
-            me,
-            {
-                "asks": asks,
-                "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
-                "meetups": _upcoming(me),
-                "todos": _todos(me),
-                "is_moderator": is_moderator,
-            },
-        ),
-    }
+    stream_version, stream = _stream(request, me, rows, unread.first_unread_id, page)
+    side_version, side = _side(
+        me,
+        {
+            "asks": asks,
+            "catch_rate": round(asks.catch_rate * 100) if asks.catch_rate is not None else None,
+            "meetups": _upcoming(me),
+            "todos": _todos(me),
+            "is_moderator": is_moderator,
+        },
+    )
+    parts = {"stream": stream, "composer": _composer(request, me, form, reply), "side": side}
     ctx = {
         "circle": me.circle,
         "membership": me,
         # One masked CSRF token for the page: the shell's forms, the kept fragments' slots.
         "csrf_token": csrf_token(request),
-        "body": _body(request, me, shown, parts),
+        "body": _body(request, me, shown, (stream_version, side_version), parts),
     }
     return render(request, "conversation/home.html", ctx, status=status)
 
