@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from kindred.circles.models import Circle, MemberCard, Membership
 from kindred.core.money import fen_to_yuan
 from kindred.core.services import NotFound
-from kindred.core.sqlrows import Converters, column_converters, instance_from_row, per_backend
+from kindred.core.sqlrows import (
+    Converters,
+    column_converters,
+    fetch_converted,
+    instance_from_row,
+    per_backend,
+    select_columns,
+)
 from kindred.meetups.selectors import active_membership
 
 from .models import FEED_LIMIT, Deal, DealParty
@@ -302,14 +309,20 @@ class DealStats:
         return round(self.circle_share * 100)
 
 
+@per_backend
+def _stats_query() -> tuple[str, Converters]:
+    """deal_stats's statement, built once from the model (the organizer's deals page runs it every time)."""
+    columns, converters = select_columns([(Deal, "d", name) for name in ("confirmed_at", "origin", "kind")])
+    table = connection.ops.quote_name(Deal._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} d WHERE d.circle_id = %s AND d.confirmed_at IS NOT NULL"  # noqa: S608
+    return sql, converters
+
+
 def deal_stats(*, circle: Circle) -> DealStats:
     """Counted deals per month (by the day the last party confirmed, Beijing time), and the share that came
     from the circle's own introductions and meetups. One query."""
-    rows = list(
-        Deal.objects.filter(circle=circle, confirmed_at__isnull=False).values_list(
-            "confirmed_at", "origin", "kind"
-        )
-    )
+    sql, converters = _stats_query()
+    rows = fetch_converted(sql, [circle.pk], converters)
     months: Counter[str] = Counter()
     origins: Counter[str] = Counter()
     kinds: Counter[str] = Counter()

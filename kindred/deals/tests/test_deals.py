@@ -166,7 +166,7 @@ def test_api_create_refuses_a_party_outside_the_circle(
 
 
 def test_organizer_stats_by_month_and_circle_share(
-    trio: tuple[Membership, Membership, Membership], origin: Membership
+    trio: tuple[Membership, Membership, Membership], origin: Membership, django_assert_num_queries: Any
 ) -> None:
     alice, bob, carol = trio
     plans = [
@@ -181,7 +181,9 @@ def test_organizer_stats_by_month_and_circle_share(
         )
         services.deal_confirm(deal=d, member=bob, at=at)
     _deal(alice, [carol])  # not confirmed: does not count
-    stats = selectors.deal_stats(circle=origin.circle)
+    circle = origin.circle
+    with django_assert_num_queries(1):
+        stats = selectors.deal_stats(circle=circle)
     assert (stats.total, stats.from_circle, stats.by_month) == (4, 2, [("2026-09", 2), ("2026-10", 2)])
     assert stats.circle_share == 0.5
     r = _client(origin).get("/api/v1/circles/xinwenyu/deals/stats")
