@@ -1,7 +1,8 @@
 """Link prediction: Kindred's trust scorer against common neighbours, Adamic–Adar, resource allocation and
 Jaccard, and its time and memory at scale.
 
-    .venv/bin/python bench/linkpred.py [--splits 5] [--scale-splits 3] [--data ../shared/data] [--no-scale]
+    .venv/bin/python bench/linkpred.py [--splits 5] [--scale-splits 3] [--first-seed 0] [--data ../shared/data]
+                                       [--no-scale] [--only NAME ...]
 
 Graphs: USAir, NS, C. elegans (from the data folder, skipped when absent), networkx's karate club and
 Les Misérables, and a seeded power-law cluster graph of 4 000 nodes and ~87 000 edges (Holme–Kim,
@@ -12,7 +13,8 @@ all; ties count half) and precision of the top 100 new pairs among all non-train
 is run through its command line (python -m kindred.matching.linkpred --train … --candidates … / --top 100,
 each run choosing its variant on the training edges as the product's background task does), with the wall
 time and peak RSS of each run (GNU time); the baselines in-process on the same split. Means over the seeds
-(time and memory: the worst run); the LAST line is JSON.
+(time and memory: the worst run); the LAST line is JSON. --first-seed S takes the splits of seeds S, S+1, …
+(other runs, other splits: Kindred chooses its variant on each run's training edges alone).
 """
 
 from __future__ import annotations
@@ -97,18 +99,20 @@ def precision_dense(m: np.ndarray, adj: np.ndarray, test: set[tuple[int, int]]) 
     return sum((int(rows[i]), int(cols[i])) in test for i in order) / TOP
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Run `cmd` to the end: (wall seconds, peak RSS in MB) of that process alone, as GNU time reports
-    them (a child forked from this process would count this process's pages until its exec)."""
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Run `cmd` to the end: (wall seconds, peak RSS in MB, CPU seconds user + system) of that process
+    alone, as GNU time reports them (a child forked from this process would count this process's pages
+    until its exec). On a shared machine the CPU time is the steadier figure."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         started = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], check=True, cwd=ROOT)
+        subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", out.name, *cmd], check=True, cwd=ROOT)
         seconds = time.perf_counter() - started
-        return seconds, int(out.read().split()[-1]) / 1024
+        rss, user, system = out.read().split()[-3:]
+        return seconds, int(rss) / 1024, float(user) + float(system)
 
 
 def run_kindred(
-    tmp: Path, train, test, neg, runs: dict[str, list[tuple[float, float]]]
+    tmp: Path, train, test, neg, runs: dict[str, list[tuple[float, float, float]]]
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
     (tmp / "train.txt").write_text("".join(f"{a} {b}\n" for a, b in train))
     (tmp / "cand.txt").write_text("".join(f"{a} {b}\n" for a, b in [*test, *neg]))
@@ -128,6 +132,8 @@ def main() -> None:
     parser.add_argument("--scale-splits", type=int, default=3, help="splits of the 4 000-node graph")
     parser.add_argument("--no-scale", action="store_true", help="leave the 4 000-node graph out")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--first-seed", type=int, default=0, help="seed of the first split")
+    parser.add_argument("--only", nargs="*", default=None, help="these graphs alone")
     args = parser.parse_args()
     report: dict[str, dict[str, dict[str, float]]] = {}
     costs: dict[str, dict[str, float]] = {}
@@ -135,10 +141,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         for name, edges in graphs(args.data, not args.no_scale).items():
+            if args.only and name not in args.only:
+                continue
             n = 1 + max(max(e) for e in edges)
             sums: dict[str, list[tuple[float, float]]] = {}
-            runs: dict[str, list[tuple[float, float]]] = {}
-            for seed in range(args.scale_splits if name == SCALE else args.splits):
+            runs: dict[str, list[tuple[float, float, float]]] = {}
+            splits = args.scale_splits if name == SCALE else args.splits
+            for seed in range(args.first_seed, args.first_seed + splits):
                 rng = np.random.default_rng(seed)
                 perm = rng.permutation(len(edges))
                 k = round(len(edges) * 0.1)
@@ -176,7 +185,7 @@ def main() -> None:
             costs[name] = {
                 f"{mode}_{what}": round(max(v[i] for v in vals), 2)
                 for mode, vals in runs.items()
-                for i, what in ((0, "seconds"), (1, "max_rss_mb"))
+                for i, what in ((0, "seconds"), (1, "max_rss_mb"), (2, "cpu_seconds"))
             }
             r = report[name]
             best_auc = max(r[k]["auc"] for k in CLASSICAL)
@@ -189,8 +198,9 @@ def main() -> None:
             )
             c = costs[name]
             print(
-                f"{'':9s} CLI worst run: --candidates {c['candidates_seconds']} s {c['candidates_max_rss_mb']} MB,"
-                f" --top {c['top_seconds']} s {c['top_max_rss_mb']} MB",
+                f"{'':9s} CLI worst run: --candidates {c['candidates_seconds']} s (CPU {c['candidates_cpu_seconds']} s)"
+                f" {c['candidates_max_rss_mb']} MB, --top {c['top_seconds']} s (CPU {c['top_cpu_seconds']} s)"
+                f" {c['top_max_rss_mb']} MB",
                 flush=True,
             )
     print(
@@ -198,6 +208,7 @@ def main() -> None:
             {
                 "bench": "linkpred",
                 "splits": args.splits,
+                "first_seed": args.first_seed,
                 "scale_splits": 0 if args.no_scale else args.scale_splits,
                 "seconds": round(time.perf_counter() - started, 1),
                 "graphs": report,

@@ -3,14 +3,18 @@
 Nodes are dense indices 0..n-1; edges carry a weight (a confirmed tie 1.0, an introduction 0.6 …, see
 kindred.matching.models). The trust score of a pair (x, y) is in the resource-allocation family:
 
-    score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  1e-9 · t(x, y)
+    score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  ε · RA3(x, y)  +  1e-9 · t(x, y)
 
 - f divides what a common neighbour z passes on by its strength s(z) (the sum of its weights; the degree
   when every weight is 1): 1/s is resource allocation (Zhou, Lü and Zhang 2009), 1/log(1+s) is close to
   Adamic–Adar, 1/s^0.8 lies between. A friend in common counts more when they have few friends.
+- ε · RA3 adds the resource that reaches y over three edges (Σ w·w·w/(s(z)·s(u)) over paths x–z–u–y, the
+  trust paths' longest): 0 for the plain bases, 0.3, 1 or 2 for the local-path ones (the local-path index of
+  Lü, Jin and Zhou 2009 on the resource-allocation weights). Where friends of friends rarely close triangles
+  (a neural network, an airline network) the three-hop resource predicts new ties the two-hop one misses.
 - t orders the pairs the first term cannot tell apart (above all the many pairs with no one in common):
   three-hop resource (RA3: Σ w·w·w/(s(z)·s(u)) over paths x–z–u–y), or "quiet pairs first" (low strengths).
-- Which f and t suit a graph is chosen on that graph's own edges (seeded hold-outs), see LinkPredictor.
+- Which f, ε and t suit a graph is chosen on that graph's own edges (seeded hold-outs), see LinkPredictor.
   Choosing costs a few passes over the graph: the product chooses once per version of the graph, in the
   background, and every recompute reuses the choice (kindred.matching.services.trust_variant_choose).
 
@@ -308,8 +312,18 @@ def row_blocks(rows: np.ndarray, n: int, cells: int = BLOCK_CELLS) -> Iterator[n
 # --- the link predictor: a resource-allocation score whose variant is chosen on the graph itself -----------
 
 # How the resource a common neighbour z passes on is divided: by s(z) (resource allocation), by s(z)^0.8,
-# or by log(1 + s(z)) (Adamic–Adar's choice). RA is the default and wins when the inner check cannot tell.
-BASES: dict[str, str] = {"ra": "1/s", "ra08": "1/s^0.8", "aa": "1/log(1+s)"}
+# or by log(1 + s(z)) (Adamic–Adar's choice); the local-path bases add the three-hop resource (RA3) with
+# the weight PATH_WEIGHTS gives. RA is the default; of bases the inner check scores alike, the first listed
+# (the simpler) wins.
+BASES: dict[str, str] = {
+    "ra": "1/s",
+    "ra08": "1/s^0.8",
+    "aa": "1/log(1+s)",
+    "lp03": "1/s + 0.3·RA3",
+    "lp1": "1/s + RA3",
+    "lp2": "1/s + 2·RA3",
+}
+PATH_WEIGHTS: dict[str, float] = {"lp03": 0.3, "lp1": 1.0, "lp2": 2.0}
 # How pairs the base scores alike (most of all the many pairs with no one in common) are ordered:
 # by three-hop resource (RA3), low degree first (a quiet pair's one missing tie), or not at all.
 TIEBREAKS: tuple[str, ...] = ("ra3", "quiet", "none")
@@ -318,8 +332,10 @@ TIEBREAK_SCALE = 1e-9  # the tie-break term is below any difference of base scor
 INNER_HOLDOUT = 0.1  # share of the known edges hidden to choose the variant
 INNER_NEGATIVES_PER_EDGE = 10
 INNER_TOP = 100
-# On a large graph a base is judged by its top tenth of the hidden edges' count (at least INNER_TOP): the top
-# 100 alone hold too few hits to tell the bases apart there.
+# A base is judged by the hidden edges among its top INNER_TOP new pairs, as the top 100 are judged after
+# (also when fewer edges are hidden: the top 100 then hold most of them, as they would on the whole graph).
+# On a large graph, by its top tenth of the hidden edges' count (at least INNER_TOP): the top 100 alone
+# hold too few hits to tell the bases apart there.
 INNER_TOP_SHARE = 10
 MIN_EDGES_TO_TUNE = 20
 # The tuning sample is bounded: INNER_EDGE_ROUNDS / edges seeded rounds, at least INNER_MIN_ROUNDS and at
@@ -334,7 +350,7 @@ INNER_AUC_EDGES = 3_000
 def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
     inv = np.zeros_like(strength)
     nz = strength > 0
-    if base == "ra":
+    if base == "ra" or base in PATH_WEIGHTS:
         inv[nz] = 1.0 / strength[nz]
     elif base == "ra08":
         inv[nz] = strength[nz] ** -0.8
@@ -412,11 +428,13 @@ class _Best:
 class LinkPredictor:
     """The trust score of the product and of `python -m kindred.matching.linkpred`.
 
-    score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  TIEBREAK_SCALE · t(x, y)
+    score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  ε · RA3(x, y)  +  TIEBREAK_SCALE · t(x, y)
 
-    with f from BASES and t from TIEBREAKS. Which f and t fit a graph is decided on that graph alone: a
-    seeded tenth of its edges is hidden, every base is judged by the precision of its top new pairs and
-    every tie-break by the AUC of hidden edges against sampled non-edges (ties half), over a few seeded
+    with f and ε from BASES and PATH_WEIGHTS, t from TIEBREAKS. Which f, ε and t fit a graph is decided on
+    that graph alone: a seeded tenth of its edges is hidden, every base is judged by the precision of its
+    top new pairs (the metric the top 100 are judged by) and
+    every tie-break by the AUC it gives that base (hidden edges against sampled non-edges, ties half; a
+    local-path base only when that AUC is at least every plain base's), over a few seeded
     rounds (fewer on a large graph: tuning_rounds); RA with the three-hop tie-break when too few
     edges to tell. Nothing outside the given edges is looked at.
     """
@@ -428,6 +446,7 @@ class LinkPredictor:
         if base not in BASES or tie not in TIEBREAKS:
             raise ValueError(f"unknown variant {self.variant!r}")
         self._left = (graph.adj @ sp.diags(_divisor(graph.strength, base))).tocsr()
+        self._path = PATH_WEIGHTS.get(base, 0.0)
         self._tie = tie
 
     # --- choosing the variant ---------------------------------------------------------------------------
@@ -438,8 +457,10 @@ class LinkPredictor:
 
     @staticmethod
     def choose_variant(graph: TrustGraph, *, seed: int = 0) -> tuple[str, str]:
-        """The base with the best precision of its top new pairs, then the tie-break with the best AUC,
-        each averaged over seeded hold-outs of the graph's own edges."""
+        """The base with the best precision of its top new pairs, with the tie-break that gives it the best
+        AUC, each averaged over seeded hold-outs of the graph's own edges. A local-path base is a candidate
+        only when its held-out AUC is at least every plain base's: the three-hop term must not buy
+        precision with AUC (on a graph where quiet pairs, not three-hop ones, close the missing ties)."""
         ea, eb, ew = graph.upper_edges()
         m = len(ea)
         if m < MIN_EDGES_TO_TUNE:
@@ -447,7 +468,7 @@ class LinkPredictor:
         rng = np.random.default_rng(seed)
         known = np.sort(_pair_keys(ea, eb, graph.n))
         precision = dict.fromkeys(BASES, 0.0)
-        auc = dict.fromkeys(TIEBREAKS, 0.0)
+        auc = {(b, t): 0.0 for b in BASES for t in TIEBREAKS}
         for _round in range(LinkPredictor.tuning_rounds(m)):
             perm = rng.permutation(m)
             hide = max(1, round(m * INNER_HOLDOUT))
@@ -461,19 +482,28 @@ class LinkPredictor:
             tx, ty = ea[judged], eb[judged]
             nx_, ny_ = _sample_non_edges(rng, graph.n, known, len(judged) * INNER_NEGATIVES_PER_EDGE)
             hidden = np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))
-            top = min(max(INNER_TOP, hide // INNER_TOP_SHARE), hide)
+            top = max(INNER_TOP, hide // INNER_TOP_SHARE)
             ra = LinkPredictor(inner, variant=DEFAULT_VARIANT)
             for base, (rows, cols, _v) in ra.top_new_pairs_by_base(top, tuple(BASES)).items():
                 precision[base] += float(np.isin(_pair_keys(rows, cols, graph.n), hidden).sum()) / top
             xs, ys = np.concatenate([tx, nx_]), np.concatenate([ty, ny_])
-            base_scores = ra.base_scores(xs, ys)
-            for tie in TIEBREAKS:
-                s = base_scores + TIEBREAK_SCALE * ra.tiebreak(xs, ys, tie)
-                auc[tie] += auc_with_ties(s[: len(tx)], s[len(tx) :])
+            three = ra._three_hop(xs, ys)
+            ties = {t: TIEBREAK_SCALE * ra.tiebreak(xs, ys, t, three_hop=three) for t in TIEBREAKS}
+            two_hop: dict[str, np.ndarray] = {}
+            for base in BASES:
+                d = "ra" if base in PATH_WEIGHTS else base
+                if d not in two_hop:
+                    two_hop[d] = LinkPredictor(inner, variant=(d, "none")).base_scores(xs, ys)
+                scores = two_hop[d] + PATH_WEIGHTS.get(base, 0.0) * three
+                for tie in TIEBREAKS:
+                    s = scores + ties[tie]
+                    auc[(base, tie)] += auc_with_ties(s[: len(tx)], s[len(tx) :])
         # max() keeps the first of equals: the defaults come first in BASES and TIEBREAKS.
-        best_base = max(BASES, key=lambda b: precision[b] - 1e-9 * list(BASES).index(b))
-        best_tie = max(TIEBREAKS, key=lambda t: auc[t] - 1e-9 * TIEBREAKS.index(t))
-        return best_base, best_tie
+        tie_of = {b: max(TIEBREAKS, key=lambda t: auc[(b, t)] - 1e-9 * TIEBREAKS.index(t)) for b in BASES}
+        plain_auc = max(auc[(b, tie_of[b])] for b in BASES if b not in PATH_WEIGHTS)
+        admissible = [b for b in BASES if b not in PATH_WEIGHTS or auc[(b, tie_of[b])] >= plain_auc - 1e-12]
+        best_base = max(admissible, key=lambda b: precision[b] - 1e-9 * list(BASES).index(b))
+        return best_base, tie_of[best_base]
 
     # --- scores of given pairs --------------------------------------------------------------------------
 
@@ -498,14 +528,24 @@ class LinkPredictor:
             done += len(rows)
         return out
 
-    def base_scores(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self._by_first(x, y, self._left, two_hop=False)
+    def _three_hop(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """RA3(x, y) = Σ w·w·w/(s(z)·s(u)) over the paths x–z–u–y."""
+        return self._by_first(x, y, self.graph._adj_inv, two_hop=True)
 
-    def tiebreak(self, x: np.ndarray, y: np.ndarray, tie: str | None = None) -> np.ndarray:
+    def base_scores(self, x: np.ndarray, y: np.ndarray, three_hop: np.ndarray | None = None) -> np.ndarray:
+        """The score without its tie-break (`three_hop`: RA3 of the pairs when already computed)."""
+        out = self._by_first(x, y, self._left, two_hop=False)
+        if self._path:
+            out += self._path * (self._three_hop(x, y) if three_hop is None else three_hop)
+        return out
+
+    def tiebreak(
+        self, x: np.ndarray, y: np.ndarray, tie: str | None = None, three_hop: np.ndarray | None = None
+    ) -> np.ndarray:
         g = self.graph
         tie = tie or self._tie
         if tie == "ra3":
-            raw = self._by_first(x, y, g._adj_inv, two_hop=True)
+            raw = self._three_hop(x, y) if three_hop is None else three_hop
             return raw / (1.0 + raw)
         if tie == "quiet":
             return 1.0 / (1.0 + g.strength[x] * g.strength[y])
@@ -518,17 +558,21 @@ class LinkPredictor:
         inside = (x >= 0) & (x < self.graph.n) & (y >= 0) & (y < self.graph.n)
         if inside.any():
             xi, yi = x[inside], y[inside]
-            out[inside] = self.base_scores(xi, yi) + TIEBREAK_SCALE * self.tiebreak(xi, yi)
+            three = self._three_hop(xi, yi) if self._path or self._tie == "ra3" else None
+            out[inside] = self.base_scores(xi, yi, three) + TIEBREAK_SCALE * self.tiebreak(
+                xi, yi, three_hop=three
+            )
         return out
 
     # --- dense rows, a block at a time --------------------------------------------------------------------
 
     def base_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Dense base scores of `rows` against every node (len(rows) × n)."""
-        return np.asarray((self._left[rows] @ self.graph.adj).toarray())
-
-    def base_matrix(self) -> sp.csr_matrix:
-        return (self._left @ self.graph.adj).tocsr()
+        """Dense scores without the tie-break of `rows` against every node (len(rows) × n)."""
+        g = self.graph
+        out = np.asarray((self._left[rows] @ g.adj).toarray())
+        if self._path:
+            out += self._path * _three_hop_rows(g, rows)
+        return out
 
     # --- the best new pairs -------------------------------------------------------------------------------
 
@@ -548,7 +592,9 @@ class LinkPredictor:
         g = self.graph
         n = g.n
         k = max(0, min(k, n * (n - 1) // 2 - len(g.adj.data) // 2))
-        lefts = {b: (g.adj @ sp.diags(_divisor(g.strength, b))).tocsr() for b in bases}
+        # One product per divisor: the local-path bases share RA's and add the block's three-hop resource.
+        divisor_of = {b: "ra" if b in PATH_WEIGHTS else b for b in bases}
+        lefts = {d: (g.adj @ sp.diags(_divisor(g.strength, d))).tocsr() for d in set(divisor_of.values())}
         best = {b: _Best(k) for b in bases}
         if k == 0:
             return {b: (best[b].rows, best[b].cols, best[b].vals) for b in bases}
@@ -563,8 +609,16 @@ class LinkPredictor:
                 continue
             want = min(k, open_count)
             ties = _BlockTies(self, rows)
+            two_hop: dict[str, np.ndarray] = {}
             for b in bases:
-                flat = np.asarray((lefts[b][rows] @ g.adj).toarray()).ravel()
+                d = divisor_of[b]
+                if d not in two_hop:
+                    two_hop[d] = np.asarray((lefts[d][rows] @ g.adj).toarray()).ravel()
+                flat = (
+                    two_hop[d] + PATH_WEIGHTS[b] * ties.three_hop()
+                    if b in PATH_WEIGHTS
+                    else two_hop[d].copy()
+                )
                 flat[closed.ravel()] = -1.0
                 # Candidates: any pair the tie-break could lift past the floor of what is held, and past
                 # the k-th base of this block (every tie-break term is below TIEBREAK_SCALE).
@@ -588,6 +642,7 @@ class _BlockTies:
         self.rows = rows
         self.n = predictor.graph.n
         self._two_hop: np.ndarray | None = None  # (A·D⁻¹)² rows of the block
+        self._three: np.ndarray | None = None  # RA3 of every pair of the block, flat
         self._all: np.ndarray | None = None  # the tie-break of every pair of the block
 
     def _r2(self) -> np.ndarray:
@@ -596,6 +651,12 @@ class _BlockTies:
             self._two_hop = (g._adj_inv[self.rows] @ g._adj_inv).toarray()
         return self._two_hop
 
+    def three_hop(self) -> np.ndarray:
+        """RA3 of every pair of the block (flat, len(rows) × n)."""
+        if self._three is None:
+            self._three = np.asarray(self._r2() @ self.p.graph.adj).ravel()
+        return self._three
+
     def of(self, flat: np.ndarray) -> np.ndarray:
         g, tie = self.p.graph, self.p._tie
         r, c = self.rows[flat // self.n], flat % self.n
@@ -603,11 +664,17 @@ class _BlockTies:
             return 1.0 / (1.0 + g.strength[r] * g.strength[c])
         if tie != "ra3" or not len(flat):
             return np.zeros(len(flat))
-        if self._all is None and len(flat) > self.MANY:
-            raw = np.asarray(self._r2() @ g.adj).ravel()
+        if self._all is None and (len(flat) > self.MANY or self._three is not None):
+            raw = self.three_hop()
             self._all = raw / (1.0 + raw)
         if self._all is not None:
             return self._all[flat]
         owner, nb, w = g.gather(c)
         raw = np.bincount(owner, weights=self._r2()[(flat // self.n)[owner], nb] * w, minlength=len(flat))
         return raw / (1.0 + raw)
+
+
+def _three_hop_rows(graph: TrustGraph, rows: np.ndarray) -> np.ndarray:
+    """Dense RA3 of `rows` against every node (len(rows) × n)."""
+    two = (graph._adj_inv[rows] @ graph._adj_inv).toarray()
+    return np.asarray(two @ graph.adj)
