@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
@@ -433,20 +434,26 @@ SLOT = re.compile(r"<!--slot:(\w+)-->")
 BODY_SLOTS = {name: mark_safe(f"<!--slot:{name}-->") for name in ("stream", "composer", "side")}  # noqa: S308
 
 
-def _body(
+def _page(
     request: HttpRequest,
     me: Membership,
     shown: dict[str, Any],
     versions: tuple[str, str],
     parts: Mapping[str, str | Callable[[], str]],
-) -> SafeString:
-    """The page's content (conversation/_home_body.html), kept whole per circle and language under every
-    value it shows (the circle's name and values, the viewer, the unread count and marker, the page's bounds,
-    all read for each page) and the versions of the stream and the side column (`versions`), so never
-    stale: one cache read for a page seen before. When it is missing, the stream, the composer and the side
-    column (`parts`: their makers, each kept apart under its own version) go into their slots. The request's
-    CSRF token and the composer's client id (new for each page) are filled in last. A composer that is not a
-    fresh one (a posted form, a reply's) comes as markup: the page is then made, not kept."""
+    *,
+    status: int,
+) -> HttpResponse:
+    """The page: the shell (base.html) around its content (conversation/_home_body.html).
+
+    Kept whole per circle and language under every value it shows: the circle's name and values, the
+    viewer and their role (the shell's links), the page's path, the unread count and marker, the page's
+    bounds (all read for each page), and the versions of the stream and the side column (`versions`), so
+    never stale: one cache read for a page seen before. When it is missing, the content's skeleton (kept
+    under its own values) takes the stream, the composer and the side column (`parts`: their makers, each
+    kept apart under its own version) in its slots, and the shell is rendered around it. The request's CSRF
+    token and the composer's client id (new for each page) are filled in last. Not kept: a page with flash
+    messages (shown once), or whose composer is not a fresh one (a posted form, a reply's: `parts` then
+    holds its markup)."""
     circle = me.circle
     unread = shown["unread"]
     version = (
@@ -458,7 +465,6 @@ def _body(
         unread.first_unread_id,
         unread.last_read_id,
         *(shown[k] for k in ("live", "websockets", "last_id", "earlier", "newer")),
-        *versions,
     )
     template = get_template("conversation/_home_body.html")
 
@@ -473,16 +479,20 @@ def _body(
         }
         return str(fragment("conversation.body", version, lambda: template.render(ctx)))
 
-    def made() -> str:
+    def made(token: str) -> str:
         filled = {name: part if isinstance(part, str) else part() for name, part in parts.items()}
-        return SLOT.sub(lambda m: filled[m.group(1)], skeleton())
+        body = mark_safe(SLOT.sub(lambda m: filled[m.group(1)], skeleton()))  # noqa: S308 - parts escaped
+        ctx = {"circle": circle, "membership": me, "csrf_token": token, "body": body}
+        return get_template("conversation/home.html").render(ctx, request)
 
-    if isinstance(parts["composer"], str):
-        html = made()
+    if isinstance(parts["composer"], str) or get_messages(request):
+        html = made(csrf_token(request))
     else:
-        html = fragment("conversation.content", version, made)
+        shell = (me.can_review, request.get_full_path())
+        html = fragment("conversation.page", (*version, *versions, *shell), lambda: made(CSRF_SLOT))
         html = html.replace(CLIENT_ID_SLOT, uuid.uuid4().hex)
-    return with_csrf(request, html)
+    # One masked CSRF token for the page: the shell's forms and the kept fragments' slots.
+    return HttpResponse(with_csrf(request, html), status=status)
 
 
 def _home(request: HttpRequest, me: Membership, form: PostForm | None, *, status: int = 200) -> HttpResponse:
@@ -542,14 +552,7 @@ def _home(request: HttpRequest, me: Membership, form: PostForm | None, *, status
         },
     )
     parts = {"stream": stream, "composer": _composer(request, me, form, reply), "side": side}
-    ctx = {
-        "circle": me.circle,
-        "membership": me,
-        # One masked CSRF token for the page: the shell's forms, the kept fragments' slots.
-        "csrf_token": csrf_token(request),
-        "body": _body(request, me, shown, (stream_version, side_version), parts),
-    }
-    return render(request, "conversation/home.html", ctx, status=status)
+    return _page(request, me, shown, (stream_version, side_version), parts, status=status)
 
 
 @circle_view

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kindred.circles.services import card_update, circle_update
+from kindred.circles.models import Membership
+from kindred.circles.services import card_update, circle_update, membership_role_set
 from kindred.conversation import services
 from kindred.conversation.models import Kind
 from kindred.conversation.receivers import on_meetup_called, on_member_joined
@@ -452,3 +453,20 @@ def test_one_csrf_token_a_page_and_it_is_the_sessions(cast: Cast) -> None:
     assert c.post(read, dict(form_fields(html, read))).status_code == 302
     assert tokens != set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(c, cast)))
     assert card
+
+
+def test_the_kept_page_follows_the_shell_the_role_the_path_and_shows_flash_messages_once(cast: Cast) -> None:
+    """The page is kept whole with its shell: a new role's links, another page of the stream and the
+    language show at once, and a flash message is shown (once) on a page that is then not kept."""
+    slug = cast.origin.circle.slug
+    ids = [say(cast.designer, f"第{i}句") for i in range(3)]
+    c = client_of(cast.collector)
+    review = reverse("invitations:review", args=[slug])
+    assert review not in page(c, cast) and review not in page(c, cast)  # filled, then kept
+    membership_role_set(membership=cast.collector, actor=cast.origin, role=Membership.Role.ADMIN)
+    assert review in page(c, cast)
+    older = c.get(home(cast) + f"?before={ids[2]}").content.decode()
+    assert f'id="m{ids[1]}"' in older and f'id="m{ids[2]}"' not in older
+    c.post(reverse("conversation:read", args=[slug]), {})  # nothing to mark: a flash message
+    assert "没有可标为已读的消息。" in page(c, cast)
+    assert "没有可标为已读的消息。" not in page(c, cast)
