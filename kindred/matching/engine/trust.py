@@ -654,7 +654,8 @@ class _BlockTies:
     def three_hop(self) -> np.ndarray:
         """RA3 of every pair of the block (flat, len(rows) × n)."""
         if self._three is None:
-            self._three = np.asarray(self._r2() @ self.p.graph.adj).ravel()
+            # A is symmetric: A·R2ᵀ, transposed, is R2·A, and scipy's CSR times a dense block is the faster way.
+            self._three = np.ascontiguousarray(np.asarray(self.p.graph.adj @ self._r2().T).T).ravel()
         return self._three
 
     def of(self, flat: np.ndarray) -> np.ndarray:
@@ -677,4 +678,4 @@ class _BlockTies:
 def _three_hop_rows(graph: TrustGraph, rows: np.ndarray) -> np.ndarray:
     """Dense RA3 of `rows` against every node (len(rows) × n)."""
     two = (graph._adj_inv[rows] @ graph._adj_inv).toarray()
-    return np.asarray(two @ graph.adj)
+    return np.ascontiguousarray(np.asarray(graph.adj @ two.T).T)  # = two·A, A symmetric
