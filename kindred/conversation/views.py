@@ -13,6 +13,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -225,20 +226,29 @@ def _todos(me: Membership) -> list[tuple[str, int, str]]:
 
     # Ties and memberships move the circle's members_version (read with the membership) in their transaction.
     ties = cached_value("conversation.ties-to-confirm", (me.pk, *members_version(me.circle)), ties_waiting)
-    slug = me.circle.slug
+    ties_url, intros_url, deals_url = _todo_urls(me.circle.slug)
     return [
-        (_("Ties to confirm"), ties, reverse("ties:list", args=[slug])),
+        (_("Ties to confirm"), ties, ties_url),
         (
             _("Introductions waiting for you"),
             matching_selectors.intros_waiting_count(membership=me),
-            reverse("matching:intros", args=[slug]),
+            intros_url,
         ),
         (
             _("Deals to confirm"),
             deals_selectors.deals_to_confirm_count(member=me),
-            reverse("deals:list", args=[slug]),
+            deals_url,
         ),
     ]
+
+
+@lru_cache(maxsize=1024)
+def _todo_urls(slug: str) -> tuple[str, str, str]:
+    """Where the to-dos lead, reversed once per circle in a process (URLs do not change while it runs)."""
+    ties, intros, deals = (
+        reverse(name, args=[slug]) for name in ("ties:list", "matching:intros", "deals:list")
+    )
+    return ties, intros, deals
 
 
 # Cards whose markup differs for every viewer and follows another app's rows with no version of their own
