@@ -58,13 +58,15 @@ _PREFIX = "frag"
 
 
 _CODE = Path(__file__).resolve().parents[1]  # the kindred package
-_CODE_SUFFIXES = (".py", ".html", ".txt", ".mo")
+# The static files too: a kept page names them by their hashed URLs (the conversation's home keeps its shell).
+_CODE_SUFFIXES = (".py", ".html", ".txt", ".mo", ".css", ".js")
 
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A digest of the code, templates and catalogues that render what is kept: part of every key, so a
-    deploy that changes how something looks never serves what the old code rendered (on a shared Redis).
+    """A digest of the code, templates, catalogues and static files that render what is kept: part of every
+    key, so a deploy that changes how something looks never serves what the old code rendered (on a shared
+    Redis), nor a kept page naming a style sheet or script of the old deploy.
     The same in every process of one deploy. Read once per process (~20 ms)."""
     digest = hashlib.blake2b(digest_size=8)
     for path in sorted(_CODE.rglob("*")):
