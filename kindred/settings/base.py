@@ -252,7 +252,9 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the session's user read in one statement. Sessions signed in through Django's own
+    # path before it (it is written into each session) sign in again once.
+    "kindred.accounts.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

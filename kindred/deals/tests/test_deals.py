@@ -361,7 +361,7 @@ def test_the_kept_page_carries_each_viewers_token(trio: tuple[Membership, Member
     url = f"/c/xinwenyu/deals/{deal.pk}/"
     _client(b).get(url)  # kept by another session
     client = Client(enforce_csrf_checks=True)
-    client.force_login(b.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(b.user, backend="kindred.accounts.backends.ModelBackend")
     page = client.get(url).content.decode()
     assert "__kindred_csrf_slot__" not in page
     token = page.split('id="deal-confirm"')[1].split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]

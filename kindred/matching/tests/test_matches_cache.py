@@ -21,7 +21,7 @@ URL = "/c/xinwenyu/matches/"
 
 def signed_in(user: User, *, enforce_csrf_checks: bool = False) -> Client:
     client = Client(enforce_csrf_checks=enforce_csrf_checks)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="kindred.accounts.backends.ModelBackend")
     return client
 
 
