@@ -32,7 +32,7 @@ from . import selectors, services
 from .forms import DirectInvitationForm, JoinForm, NominationForm, ReasonForm, SignupForm
 from .models import Invitation
 
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOGIN_BACKEND = "kindred.accounts.backends.ModelBackend"
 
 
 def _reviewer(request: HttpRequest, slug: str) -> Membership:

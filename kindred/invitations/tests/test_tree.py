@@ -92,7 +92,7 @@ def test_tree_page_and_api_keep_constant_queries(
 ) -> None:
     _grow(make_member, origin, size)
     client = Client()
-    client.force_login(origin.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(origin.user, backend="kindred.accounts.backends.ModelBackend")
     # session, user, membership, tree: the same at 10 and at 200 members; once kept, no tree query.
     with django_assert_max_num_queries(4):
         page = client.get(reverse("invitations:tree", args=[circle.slug]))

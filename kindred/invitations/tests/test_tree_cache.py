@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from kindred.circles.models import Membership
 from kindred.circles.services import card_update, membership_leave, membership_remove
+from kindred.core.fragments import CSRF_SLOT
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ MakeMember = Callable[..., Membership]
 
 def signed_in(user: User, *, language: str = "zh-hans", enforce_csrf_checks: bool = False) -> Client:
     client = Client(enforce_csrf_checks=enforce_csrf_checks, HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="kindred.accounts.backends.ModelBackend")
     return client
 
 
@@ -75,7 +76,7 @@ def test_only_the_organizer_gets_the_forms_with_a_working_token(
     client = signed_in(origin.user, enforce_csrf_checks=True)
     tree_page(client, origin)  # the organizer's tree, now cached
     page = tree_page(client, origin)
-    assert f'action="{remove}"' in page and "__kindred_csrf_slot__" not in page
+    assert f'action="{remove}"' in page and CSRF_SLOT not in page
     token = page.split(f'action="{remove}"')[1].split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     response = client.post(remove, {"reason": "违规", "confirm": "1", "csrfmiddlewaretoken": token})
     assert response.status_code == 302

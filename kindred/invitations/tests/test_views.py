@@ -24,7 +24,7 @@ SLUG = "xinwenyu"
 
 def signed_in(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="kindred.accounts.backends.ModelBackend")
     return client
 
 

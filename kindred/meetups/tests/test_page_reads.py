@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kindred.circles.models import Membership
 from kindred.circles.services import card_update
+from kindred.core.fragments import CSRF_SLOT
 from kindred.core.services import NotFound
 from kindred.meetups import selectors
 from kindred.meetups.models import Meetup
@@ -130,7 +131,7 @@ def test_one_query_people_read_as_the_orm_does(
 
 def _page(member: Membership, url: str, language: str = "zh-hans") -> str:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(member.user, backend="kindred.accounts.backends.ModelBackend")
     response = client.get(url)
     assert response.status_code == 200
     return response.content.decode()
@@ -168,9 +169,9 @@ def test_the_kept_page_carries_each_viewers_token_and_the_hosts_forms(
     assert f"meetups/{meetup.pk}/notes/" not in _page(alice, url)
     _page(origin, url)  # the host's page, kept
     client = Client(enforce_csrf_checks=True)
-    client.force_login(origin.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(origin.user, backend="kindred.accounts.backends.ModelBackend")
     page = client.get(url).content.decode()
-    assert "__kindred_csrf_slot__" not in page
+    assert CSRF_SLOT not in page
     form = page.split(f'action="/c/xinwenyu/meetups/{meetup.pk}/notes/"')[1]
     token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     response = client.post(
