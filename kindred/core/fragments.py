@@ -39,6 +39,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def fragment_key(name: str, parts: Iterable[Part], *, language: str | None) -> s
                 f"fragment {name!r}: a version part must be a plain value, not {type(part).__name__}"
             )
     digest = hashlib.blake2b(
-        repr((code_fingerprint(), name, language, parts)).encode(), digest_size=20
+        repr((code_fingerprint(), CSRF_SLOT, name, language, parts)).encode(), digest_size=20
     ).hexdigest()
     return f"{_PREFIX}:{name}:{digest}"
 
@@ -231,9 +232,16 @@ def forget_all() -> None:
         _here.clear()
 
 
+def _csrf_slot() -> str:
+    """Derived from SECRET_KEY, so no text a member writes into a kept fragment can name it (a message whose
+    text was a fixed slot would have shown each reader their own token in its place)."""
+    return "kindred-csrf-" + salted_hmac("kindred.core.fragments.CSRF_SLOT", "slot").hexdigest()[:32]
+
+
 # A fragment with forms is rendered with this in place of the CSRF token (pass it as the template's
 # `csrf_token`) and filled per request by `with_csrf`: the token is per session, the fragment is not.
-CSRF_SLOT = "__kindred_csrf_slot__"
+# Part of every key, with the code's fingerprint: a new SECRET_KEY never fills an old fragment's slot.
+CSRF_SLOT = _csrf_slot()
 
 
 def csrf_token(request: HttpRequest) -> str:

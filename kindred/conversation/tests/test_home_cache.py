@@ -470,3 +470,19 @@ def test_the_kept_page_follows_the_shell_the_role_the_path_and_shows_flash_messa
     c.post(reverse("conversation:read", args=[slug]), {})  # nothing to mark: a flash message
     assert "没有可标为已读的消息。" in page(c, cast)
     assert "没有可标为已读的消息。" not in page(c, cast)
+
+
+def test_a_message_naming_a_slot_shows_as_written(cast: Cast) -> None:
+    """Whatever a member writes shows as written on a kept page: the CSRF token's slot (derived from the
+    secret key) is not a text anyone can write, and the stream's slots are HTML comments, escaped in text."""
+    from kindred.core.fragments import CSRF_SLOT
+
+    texts = ["__kindred_csrf_slot__ 谁在北京", "<!--stream--> <!--composer--> 一句"]
+    ids = [say(cast.designer, text) for text in texts]
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(cast.distributor.user)
+    for html in (page(c, cast), page(c, cast)):  # rendered, then kept
+        token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[0]
+        assert token not in item(html, ids[0]) and "__kindred_csrf_slot__ 谁在北京" in item(html, ids[0])
+        assert "&lt;!--stream--&gt; &lt;!--composer--&gt; 一句" in item(html, ids[1])
+        assert CSRF_SLOT not in html

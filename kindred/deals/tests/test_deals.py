@@ -14,6 +14,7 @@ from django.test import Client
 
 from kindred.circles.models import Membership
 from kindred.circles.services import card_update, circle_create, membership_remove
+from kindred.core.fragments import CSRF_SLOT
 from kindred.core.models import AuditEvent
 from kindred.core.services import Conflict, NotFound, ServiceError
 from kindred.deals import selectors, services
@@ -363,7 +364,7 @@ def test_the_kept_page_carries_each_viewers_token(trio: tuple[Membership, Member
     client = Client(enforce_csrf_checks=True)
     client.force_login(b.user, backend="kindred.accounts.backends.ModelBackend")
     page = client.get(url).content.decode()
-    assert "__kindred_csrf_slot__" not in page
+    assert CSRF_SLOT not in page
     token = page.split('id="deal-confirm"')[1].split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     assert (
         client.post(f"/c/xinwenyu/deals/{deal.pk}/confirm/", {"csrfmiddlewaretoken": token}).status_code
