@@ -163,7 +163,9 @@ def test_the_token_condition_is_the_accounts_selectors() -> None:
     sql = _token_query_build()[0]
     assert sql.endswith("WHERE " + migration.TOKEN_CONDITION.replace("p_token", "%s")), sql
     assert '"accounts_apitoken" t INNER JOIN "auth_user" u ON u.id = t.user_id' in sql
-    assert "FROM accounts_apitoken t INNER JOIN auth_user u ON u.id = t.user_id" in migration.GRAB_API_FUNCTION
+    assert (
+        "FROM accounts_apitoken t INNER JOIN auth_user u ON u.id = t.user_id" in migration.GRAB_API_FUNCTION
+    )
 
 
 @pytest.mark.postgres
