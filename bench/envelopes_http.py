@@ -13,8 +13,9 @@
    the same server, same connections;
 4. counts successful grabs in the database (shares claimed by the bench's members) and refusals (wrk's
    non-2xx answers), runs `kindred ledger verify` (a problem stops the bench), prints grabs/s, /hello
-   req/s, their ratio (goal >= 0.5) and the server's own CPU ms per request (uvicorn's process tree; the
-   PostgreSQL backends are not in it). The LAST line is JSON.
+   req/s, their ratio and the server's own CPU ms per request (uvicorn's process tree; the PostgreSQL
+   backends are not in it), and the goal figure: /hello's CPU per request ÷ a grab's (>= 0.5: a grab costs
+   at most two hellos; the issue judges on CPU, as bench/pages.py does). The LAST line is JSON.
 
 Needs Debian's `wrk` and a PostgreSQL on 127.0.0.1 whose `postgres` role may create databases. Loopback only;
 bounded: --seconds <= 60, --rounds <= 5.
@@ -212,8 +213,12 @@ def main() -> int:
         f"{'grab':<8} {grab.rps:>8.1f} {grab_s:>8.1f} {grab.p50_ms:>8.2f} {grab.p99_ms:>8.2f}"
         f" {grab.cpu_ms_per_request:>10.3f} {refused:>8}"
     )
+    # The issue judges its goals on the server's CPU per request (throughput ratios swing with whatever else
+    # runs on the machine, here PostgreSQL itself): a grab may cost at most two /hello requests.
+    cpu_ratio = hello.cpu_ms_per_request / grab.cpu_ms_per_request if grab.cpu_ms_per_request else 0.0
     print(
-        f"successful grabs/s ÷ /hello req/s = {ratio:.3f} (goal >= {GOAL}: {'ok' if ratio >= GOAL else 'MISSED'});"
+        f"/hello CPU per request ÷ a grab's = {cpu_ratio:.3f} (goal >= {GOAL}: "
+        f"{'ok' if cpu_ratio >= GOAL else 'MISSED'}); successful grabs/s ÷ /hello req/s = {ratio:.3f};"
         f" ledger verify ok; at most {max(grabs)} of the {capacity} shares of a round used"
         + (" (RAN OUT of envelopes: raise --envelopes)" if ran_out else "")
     )
@@ -227,8 +232,9 @@ def main() -> int:
             "successful_per_s": round(grab_s, 1),
         },
         "ratio": round(ratio, 3),
+        "cpu_ratio": round(cpu_ratio, 3),
         "goal": GOAL,
-        "goal_met": ratio >= GOAL,
+        "goal_met": cpu_ratio >= GOAL,
         "ledger_verify": "ok",
         "ran_out": ran_out,
         "connections": args.connections,
