@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kindred.core.services import NotFound
-from kindred.core.sqlrows import Converters, column_converters, instance_from_row, per_backend
+from kindred.core.sqlrows import Converters, column_converters, instance_from_row, per_backend, select_columns
 from kindred.core.tokens import token_hash
 
 from .models import TOKEN_PREFIX, ApiToken
@@ -95,11 +95,11 @@ def user_for_session(*, user_id: Any) -> User | None:
 
 
 def _user_query_build() -> tuple[str, list[str], Converters]:
-    qn = connection.ops.quote_name
     fields: list[Any] = list(User._meta.concrete_fields)
-    columns = ", ".join(f"u.{qn(f.column)}" for f in fields)
-    sql = f"SELECT {columns} FROM {qn(User._meta.db_table)} u WHERE u.id = %s"  # noqa: S608 (names from the model)
-    return sql, [f.attname for f in fields], column_converters(fields, "u")
+    columns, converters = select_columns([(User, "u", f.name) for f in fields])
+    table = connection.ops.quote_name(User._meta.db_table)
+    sql = f"SELECT {columns} FROM {table} u WHERE u.id = %s"  # noqa: S608 (names from the model)
+    return sql, [f.attname for f in fields], converters
 
 
 _user_query = per_backend(_user_query_build)

@@ -119,12 +119,10 @@ def query_wrapper(baton: Baton) -> Callable[..., Any]:
         if not baton.held_here():
             return execute(sql, params, many, context)
         connection = context["connection"]
-        if may_wait(sql, networked=connection.vendor != "sqlite", in_transaction=connection.in_atomic_block):
+        networked = connection.vendor != "sqlite"
+        if baton.overdue() or may_wait(sql, networked=networked, in_transaction=connection.in_atomic_block):
             with baton.passed_on():
                 return execute(sql, params, many, context)
-        if baton.overdue():
-            baton.give()
-            baton.take()
         return execute(sql, params, many, context)
 
     return around

@@ -108,8 +108,8 @@ MIDDLEWARE = [
 # Threads a server process runs requests' sync code on (kindred/core/asgi.py); more requests at once wait.
 # One of them runs Python at a time (the request baton, kindred/core/baton.py); the others are there to wait on
 # the database: a PostgreSQL round trip, a SQLite write waiting for the lock. More threads than that cost CPU
-# (each request on another thread's cold caches and connection): the circle home at 8 connections cost
-# 2.7 ms of CPU a request with 4 threads against 4.1 with 16 (bench: alternating runs, median of four).
+# (each request on another thread's cold caches and connection). bench/request_threads.py, the circle home at
+# 8 connections, median of three rounds: 2.51 ms of CPU a request with 1 thread, 2.58 with 4, 2.69 with 16.
 REQUEST_THREADS = int(os.environ.get("KINDRED_REQUEST_THREADS", "4"))
 
 ROOT_URLCONF = "kindred.urls"
