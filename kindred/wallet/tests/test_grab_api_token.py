@@ -32,7 +32,7 @@ from kindred.wallet.services import envelope_grab_answer, envelope_send, topup_c
 from kindred.wallet.verify import ledger_verify
 
 pytestmark = pytest.mark.django_db
-migration = import_module("kindred.wallet.migrations.0010_grab_answer_in_one_statement")
+migration = import_module("kindred.wallet.migrations.0012_grab_answer_as_text")  # the latest grab_api
 
 
 def _bearer(raw: str, **headers: str) -> Client:
@@ -69,6 +69,23 @@ def test_a_token_grab_answers_as_the_general_path_in_one_statement(
             assert len(statements) == 1, statements
     assert expected["status"] == "finished" and sum(g["luckiest"] for g in expected["grabs"]) == 1
     assert ledger_verify() == []
+
+
+def test_names_json_must_escape_answer_as_the_general_path(
+    make_member: Callable[..., Membership], origin: Membership
+) -> None:
+    """The answer is written as text (migration 0012): names with quotes, backslashes, markup, emoji and
+    CJK come out as the general path's JSON has them."""
+    names = ['说 "你好" \\ 再见', "</script><b>&amp;", "🧧 红包 \\u0041", "'single' {braces} [x]"]
+    members = [make_member(display_name=name) for name in names]
+    env = _envelope(origin, shares=len(members))
+    for member in members:
+        client = _bearer(token_create(user=member.user, name="t")[1])
+        answer = client.post(f"/api/v1/envelopes/{env.pk}/grab")
+        assert answer.status_code == 200, answer.content
+        expected = client.get(f"/api/v1/envelopes/{env.pk}").json()
+        assert answer.json() == {"amount_fen": expected["my_amount_fen"], "envelope": expected}
+    assert [g["member"]["display_name"] for g in expected["grabs"]] == names
 
 
 def test_a_bad_token_is_the_apis_401_and_grabs_nothing(
@@ -157,7 +174,7 @@ def test_the_grab_marks_its_token_used_as_the_apis_auth_does(
 
 @pytest.mark.postgres
 def test_the_token_condition_is_the_accounts_selectors() -> None:
-    """The function's token check (frozen in migration 0010) is token_get_active's statement's."""
+    """The function's token check (frozen in migration 0010, kept by 0012) is token_get_active's statement's."""
     from kindred.accounts.selectors import _token_query_build
 
     sql = _token_query_build()[0]
