@@ -7,14 +7,16 @@ kindred.matching.models). The trust score of a pair (x, y) is in the resource-al
 
 - f divides what a common neighbour z passes on by its strength s(z) (the sum of its weights; the degree
   when every weight is 1): 1/s is resource allocation (Zhou, Lü and Zhang 2009), 1/log(1+s) is close to
-  Adamic–Adar, 1/s^0.8 lies between. A friend in common counts more when they have few friends.
+  Adamic–Adar, 1/s^0.8 lies between, f = 1 is common neighbours. A friend in common counts more when
+  they have few friends (except for common neighbours, a candidate where hubs' ties are the ones missing).
 - ε · RA3 adds the resource that reaches y over three edges (Σ w·w·w/(s(z)·s(u)) over paths x–z–u–y, the
   trust paths' longest): 0 for the plain bases, 0.3, 1 or 2 for the local-path ones (the local-path index of
   Lü, Jin and Zhou 2009 on the resource-allocation weights). Where friends of friends rarely close triangles
   (a neural network, an airline network) the three-hop resource predicts new ties the two-hop one misses.
 - t orders the pairs the first term cannot tell apart (above all the many pairs with no one in common):
   three-hop resource (RA3: Σ w·w·w/(s(z)·s(u)) over paths x–z–u–y), or "quiet pairs first" (low strengths).
-- Which f, ε and t suit a graph is chosen on that graph's own edges (seeded hold-outs), see LinkPredictor.
+- Which f, ε and t suit a graph is chosen on that graph's own edges (seeded hold-outs), see LinkPredictor;
+  another base than RA only when it beats RA there by more than the hold-outs' noise.
   Choosing costs a few passes over the graph: the product chooses once per version of the graph, in the
   background, and every recompute reuses the choice (kindred.matching.services.trust_variant_choose).
 
@@ -312,18 +314,22 @@ def row_blocks(rows: np.ndarray, n: int, cells: int = BLOCK_CELLS) -> Iterator[n
 # --- the link predictor: a resource-allocation score whose variant is chosen on the graph itself -----------
 
 # How the resource a common neighbour z passes on is divided: by s(z) (resource allocation), by s(z)^0.8,
-# or by log(1 + s(z)) (Adamic–Adar's choice); the local-path bases add the three-hop resource (RA3) with
-# the weight PATH_WEIGHTS gives. RA is the default; of bases the inner check scores alike, the first listed
-# (the simpler) wins.
+# by log(1 + s(z)) (Adamic–Adar's choice), or not at all (common neighbours: a hub in common counts as much
+# as anyone); the local-path bases add the three-hop resource (RA3) with the weight PATH_WEIGHTS gives. RA
+# is the default; of bases the inner check scores alike, the first listed (the simpler) wins.
 BASES: dict[str, str] = {
     "ra": "1/s",
     "ra08": "1/s^0.8",
     "aa": "1/log(1+s)",
+    "cn": "1",
     "lp03": "1/s + 0.3·RA3",
     "lp1": "1/s + RA3",
     "lp2": "1/s + 2·RA3",
 }
 PATH_WEIGHTS: dict[str, float] = {"lp03": 0.3, "lp1": 1.0, "lp2": 2.0}
+# Bases taken only when their held-out AUC is at least every other base's of the RA family (ra, ra08, aa):
+# the three-hop term or the hubs' weight must not buy precision with AUC.
+GUARDED: frozenset[str] = frozenset({*PATH_WEIGHTS, "cn"})
 # How pairs the base scores alike (most of all the many pairs with no one in common) are ordered:
 # by three-hop resource (RA3), low degree first (a quiet pair's one missing tie), or not at all.
 TIEBREAKS: tuple[str, ...] = ("ra3", "quiet", "none")
@@ -354,6 +360,8 @@ def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
         inv[nz] = 1.0 / strength[nz]
     elif base == "ra08":
         inv[nz] = strength[nz] ** -0.8
+    elif base == "cn":
+        inv[nz] = 1.0
     else:
         inv[nz] = 1.0 / np.log1p(strength[nz])
     return inv
@@ -431,12 +439,13 @@ class LinkPredictor:
     score(x, y) = Σ_z w(x,z)·w(z,y)·f(s(z))  +  ε · RA3(x, y)  +  TIEBREAK_SCALE · t(x, y)
 
     with f and ε from BASES and PATH_WEIGHTS, t from TIEBREAKS. Which f, ε and t fit a graph is decided on
-    that graph alone: a seeded tenth of its edges is hidden, every base is judged by the precision of its
-    top new pairs (the metric the top 100 are judged by) and
-    every tie-break by the AUC it gives that base (hidden edges against sampled non-edges, ties half; a
-    local-path base only when that AUC is at least every plain base's), over a few seeded
-    rounds (fewer on a large graph: tuning_rounds); RA with the three-hop tie-break when too few
-    edges to tell. Nothing outside the given edges is looked at.
+    that graph alone: a seeded tenth of its edges is hidden, every tie-break is judged by the AUC it gives
+    each base (hidden edges against sampled non-edges, ties half) and every base, with its tie-break, by
+    the precision of its top new pairs (the metric the top 100 are judged by), over a few seeded rounds
+    (fewer on a large graph: tuning_rounds). A local-path base only when its AUC is at least every plain
+    base's; any base other than RA only when it beats RA's precision by more than one standard error of
+    the rounds' paired differences (else RA, the classical index); RA with the three-hop tie-break when
+    too few edges to tell. Nothing outside the given edges is looked at.
     """
 
     def __init__(self, graph: TrustGraph, *, variant: tuple[str, str] | None = None, seed: int = 0) -> None:
@@ -457,23 +466,59 @@ class LinkPredictor:
 
     @staticmethod
     def choose_variant(graph: TrustGraph, *, seed: int = 0) -> tuple[str, str]:
-        """The base with the best precision of its top new pairs, with the tie-break that gives it the best
-        AUC, each averaged over seeded hold-outs of the graph's own edges. A local-path base is a candidate
-        only when its held-out AUC is at least every plain base's: the three-hop term must not buy
-        precision with AUC (on a graph where quiet pairs, not three-hop ones, close the missing ties)."""
+        """Each base with the tie-break that gives it the best held-out AUC; of the bases, the one whose
+        top new pairs (with that tie-break) hold the most hidden edges, averaged over seeded hold-outs of
+        the graph's own edges, unless it beats plain resource allocation (the classical index) by no more
+        than one standard error of their paired difference over the rounds: then RA (with its tie-break):
+        differences within the noise of the hold-outs do not carry over to the graph's own missing ties.
+        A local-path base is a candidate only when its held-out AUC is at least every plain base's: the
+        three-hop term must not buy precision with AUC (on a graph where quiet pairs, not three-hop ones,
+        close the missing ties)."""
+        if len(graph.adj.data) // 2 < MIN_EDGES_TO_TUNE:
+            return DEFAULT_VARIANT
+        return LinkPredictor.pick_variant(*LinkPredictor._held_out(graph, seed))
+
+    @staticmethod
+    def pick_variant(
+        own: np.ndarray, mean_auc: np.ndarray, tie_of: list[int], apart: np.ndarray
+    ) -> tuple[str, str]:
+        """The choice from the hold-outs' figures (see _held_out): the admissible base of the best mean
+        precision, unless what it gains over RA is within one standard error: of the hidden edges that
+        one of the two top lists holds and the other does not (apart[base] = (the base's alone, RA's
+        alone), over all rounds), the base must hold more than RA by more than √(their sum) (McNemar's
+        statistic above 1); else RA, the simplest, classical, index."""
+        names = list(BASES)
+        plain_auc = max(mean_auc[i, tie_of[i]] for i, b in enumerate(names) if b not in GUARDED)
+        admissible = [
+            i for i, b in enumerate(names) if b not in GUARDED or mean_auc[i, tie_of[i]] >= plain_auc - 1e-12
+        ]
+        mean = own.mean(axis=0)
+        # max() keeps the first of equals: the defaults come first in BASES.
+        best = max(admissible, key=lambda i: mean[i] - 1e-9 * i)
+        mine, ras = (float(x) for x in apart[best])
+        if mine - ras <= np.sqrt(mine + ras):
+            best = names.index(DEFAULT_VARIANT[0])  # within the noise of the hold-outs: the classical index
+        return names[best], TIEBREAKS[tie_of[best]]
+
+    @staticmethod
+    def _held_out(graph: TrustGraph, seed: int) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """Seeded rounds, each hiding a tenth of the edges: (the share of hidden edges among each base's
+        top new pairs, with that base's tie-break, rounds × BASES; the mean AUC of hidden edges against
+        sampled non-edges, BASES × TIEBREAKS; each base's tie-break, the one of the best AUC; per base,
+        the hidden edges its top pairs hold and RA's do not, and those RA's hold and its do not, summed
+        over the rounds, BASES × 2)."""
         ea, eb, ew = graph.upper_edges()
         m = len(ea)
-        if m < MIN_EDGES_TO_TUNE:
-            return DEFAULT_VARIANT
         rng = np.random.default_rng(seed)
         known = np.sort(_pair_keys(ea, eb, graph.n))
-        precision = dict.fromkeys(BASES, 0.0)
-        auc = {(b, t): 0.0 for b in BASES for t in TIEBREAKS}
+        rounds: list[tuple[np.ndarray, np.ndarray]] = []  # kept edges, hidden pair keys
+        auc = np.zeros((len(BASES), len(TIEBREAKS)))
         for _round in range(LinkPredictor.tuning_rounds(m)):
             perm = rng.permutation(m)
             hide = max(1, round(m * INNER_HOLDOUT))
             test_idx, keep_idx = np.sort(perm[:hide]), perm[hide:]
             inner = TrustGraph.from_arrays(graph.n, ea[keep_idx], eb[keep_idx], ew[keep_idx])
+            rounds.append((keep_idx, np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))))
             judged = (
                 test_idx[:INNER_AUC_EDGES]
                 if hide <= INNER_AUC_EDGES
@@ -481,29 +526,36 @@ class LinkPredictor:
             )
             tx, ty = ea[judged], eb[judged]
             nx_, ny_ = _sample_non_edges(rng, graph.n, known, len(judged) * INNER_NEGATIVES_PER_EDGE)
-            hidden = np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))
-            top = max(INNER_TOP, hide // INNER_TOP_SHARE)
-            ra = LinkPredictor(inner, variant=DEFAULT_VARIANT)
-            for base, (rows, cols, _v) in ra.top_new_pairs_by_base(top, tuple(BASES)).items():
-                precision[base] += float(np.isin(_pair_keys(rows, cols, graph.n), hidden).sum()) / top
             xs, ys = np.concatenate([tx, nx_]), np.concatenate([ty, ny_])
+            ra = LinkPredictor(inner, variant=DEFAULT_VARIANT)
             three = ra._three_hop(xs, ys)
-            ties = {t: TIEBREAK_SCALE * ra.tiebreak(xs, ys, t, three_hop=three) for t in TIEBREAKS}
+            lifts = [TIEBREAK_SCALE * ra.tiebreak(xs, ys, t, three_hop=three) for t in TIEBREAKS]
             two_hop: dict[str, np.ndarray] = {}
-            for base in BASES:
+            for i, base in enumerate(BASES):
                 d = "ra" if base in PATH_WEIGHTS else base
                 if d not in two_hop:
                     two_hop[d] = LinkPredictor(inner, variant=(d, "none")).base_scores(xs, ys)
                 scores = two_hop[d] + PATH_WEIGHTS.get(base, 0.0) * three
-                for tie in TIEBREAKS:
-                    s = scores + ties[tie]
-                    auc[(base, tie)] += auc_with_ties(s[: len(tx)], s[len(tx) :])
-        # max() keeps the first of equals: the defaults come first in BASES and TIEBREAKS.
-        tie_of = {b: max(TIEBREAKS, key=lambda t: auc[(b, t)] - 1e-9 * TIEBREAKS.index(t)) for b in BASES}
-        plain_auc = max(auc[(b, tie_of[b])] for b in BASES if b not in PATH_WEIGHTS)
-        admissible = [b for b in BASES if b not in PATH_WEIGHTS or auc[(b, tie_of[b])] >= plain_auc - 1e-12]
-        best_base = max(admissible, key=lambda b: precision[b] - 1e-9 * list(BASES).index(b))
-        return best_base, tie_of[best_base]
+                for j, lift in enumerate(lifts):
+                    s = scores + lift
+                    auc[i, j] += auc_with_ties(s[: len(tx)], s[len(tx) :])
+        auc /= len(rounds)
+        # argmax keeps the first of equals: the defaults come first in TIEBREAKS.
+        tie_of: list[int] = np.argmax(auc - 1e-9 * np.arange(len(TIEBREAKS)), axis=1).tolist()
+        variants = tuple((b, TIEBREAKS[t]) for b, t in zip(BASES, tie_of, strict=True))
+        precision = np.zeros((len(rounds), len(BASES)))
+        apart = np.zeros((len(BASES), 2))
+        plain = list(BASES).index(DEFAULT_VARIANT[0])
+        for r, (keep_idx, hidden) in enumerate(rounds):
+            inner = TrustGraph.from_arrays(graph.n, ea[keep_idx], eb[keep_idx], ew[keep_idx])
+            top = max(INNER_TOP, len(hidden) // INNER_TOP_SHARE)
+            found = LinkPredictor(inner, variant=DEFAULT_VARIANT).top_new_pairs_by_variant(top, variants)
+            keys = [_pair_keys(found[v][0], found[v][1], graph.n) for v in variants]
+            hits = [k[np.isin(k, hidden)] for k in keys]
+            for i in range(len(variants)):
+                precision[r, i] = len(hits[i]) / top
+                apart[i] += (np.setdiff1d(hits[i], hits[plain]).size, np.setdiff1d(hits[plain], hits[i]).size)
+        return precision, auc, tie_of, apart
 
     # --- scores of given pairs --------------------------------------------------------------------------
 
@@ -580,24 +632,25 @@ class LinkPredictor:
         """The k best pairs (a < b) that are not edges yet, best first (ties: smaller a, then smaller b);
         pairs with no one in common come after every pair with someone in common, ordered by the
         tie-break."""
-        base = self.variant[0]
-        rows, cols, vals = self.top_new_pairs_by_base(k, (base,))[base]
+        rows, cols, vals = self.top_new_pairs_by_variant(k, (self.variant,))[self.variant]
         return [(int(a), int(b), float(v)) for a, b, v in zip(rows, cols, vals, strict=True)]
 
-    def top_new_pairs_by_base(
-        self, k: int, bases: tuple[str, ...]
-    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """For each base of `bases` (with this predictor's tie-break): the k best new pairs as arrays
-        (rows, cols, scores), in one pass over the graph a block of rows at a time."""
+    def top_new_pairs_by_variant(
+        self, k: int, variants: tuple[tuple[str, str], ...]
+    ) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each variant (base, tie-break) of `variants`: the k best new pairs as arrays (rows, cols,
+        scores), in one pass over the graph a block of rows at a time (each base's block of scores and the
+        block's three-hop resource computed once, whatever the tie-breaks)."""
         g = self.graph
         n = g.n
         k = max(0, min(k, n * (n - 1) // 2 - len(g.adj.data) // 2))
         # One product per divisor: the local-path bases share RA's and add the block's three-hop resource.
-        divisor_of = {b: "ra" if b in PATH_WEIGHTS else b for b in bases}
+        divisor_of = {b: "ra" if b in PATH_WEIGHTS else b for b, _t in variants}
         lefts = {d: (g.adj @ sp.diags(_divisor(g.strength, d))).tocsr() for d in set(divisor_of.values())}
-        best = {b: _Best(k) for b in bases}
+        best = {v: _Best(k) for v in variants}
+        in_order = sorted(best, key=lambda v: list(divisor_of).index(v[0]))  # a base's variants together
         if k == 0:
-            return {b: (best[b].rows, best[b].cols, best[b].vals) for b in bases}
+            return {v: (best[v].rows, best[v].cols, best[v].vals) for v in variants}
         col = np.arange(n)
         for rows in row_blocks(np.arange(n - 1), n):
             # Pairs (r, c) with c > r and no edge yet are open; the others are set below every score.
@@ -610,25 +663,29 @@ class LinkPredictor:
             want = min(k, open_count)
             ties = _BlockTies(self, rows)
             two_hop: dict[str, np.ndarray] = {}
-            for b in bases:
-                d = divisor_of[b]
-                if d not in two_hop:
-                    two_hop[d] = np.asarray((lefts[d][rows] @ g.adj).toarray()).ravel()
-                flat = (
-                    two_hop[d] + PATH_WEIGHTS[b] * ties.three_hop()
-                    if b in PATH_WEIGHTS
-                    else two_hop[d].copy()
-                )
-                flat[closed.ravel()] = -1.0
+            flat, flat_base = np.zeros(0), ""  # one base's block of scores at a time
+            for v in in_order:
+                b, tie = v
+                if b != flat_base:
+                    d = divisor_of[b]
+                    if d not in two_hop:
+                        two_hop[d] = np.asarray((lefts[d][rows] @ g.adj).toarray()).ravel()
+                    flat = (
+                        two_hop[d] + PATH_WEIGHTS[b] * ties.three_hop()
+                        if b in PATH_WEIGHTS
+                        else two_hop[d].copy()
+                    )
+                    flat[closed.ravel()] = -1.0
+                    flat_base = b
                 # Candidates: any pair the tie-break could lift past the floor of what is held, and past
                 # the k-th base of this block (every tie-break term is below TIEBREAK_SCALE).
-                cand = np.flatnonzero(flat >= max(best[b].floor() - TIEBREAK_SCALE, 0.0))
+                cand = np.flatnonzero(flat >= max(best[v].floor() - TIEBREAK_SCALE, 0.0))
                 if len(cand) > want:
                     cand = cand[flat[cand] >= _kth_largest(flat[cand], want) - TIEBREAK_SCALE]
-                vals = flat[cand] + TIEBREAK_SCALE * ties.of(cand)
+                vals = flat[cand] + TIEBREAK_SCALE * ties.of(cand, tie)
                 keep = np.lexsort((cand, -vals))[:k]
-                best[b].add(vals[keep], rows[cand[keep] // n], cand[keep] % n)
-        return {b: (best[b].rows, best[b].cols, best[b].vals) for b in bases}
+                best[v].add(vals[keep], rows[cand[keep] // n], cand[keep] % n)
+        return {v: (best[v].rows, best[v].cols, best[v].vals) for v in variants}
 
 
 class _BlockTies:
@@ -658,8 +715,8 @@ class _BlockTies:
             self._three = np.ascontiguousarray(np.asarray(self.p.graph.adj @ self._r2().T).T).ravel()
         return self._three
 
-    def of(self, flat: np.ndarray) -> np.ndarray:
-        g, tie = self.p.graph, self.p._tie
+    def of(self, flat: np.ndarray, tie: str | None = None) -> np.ndarray:
+        g, tie = self.p.graph, tie or self.p._tie
         r, c = self.rows[flat // self.n], flat % self.n
         if tie == "quiet":
             return 1.0 / (1.0 + g.strength[r] * g.strength[c])
