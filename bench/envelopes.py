@@ -13,6 +13,7 @@
    branches are not the bottleneck); then a single hot envelope at a time (all clients grab the same one:
    every grab updates its escrow row) against pgbench on one hot row (one UPDATE of a single branch and
    an INSERT per transaction);
+   Every measured run (Kindred's or pgbench's) starts from a CHECKPOINT;
 3. runs `ledger verify` after every Kindred run (a problem stops the bench);
 4. prints successful grabs/s, pgbench tps and the ratios. The LAST line is JSON with all figures.
 
@@ -65,6 +66,12 @@ def psql_admin(dsn: str, sql: str) -> None:
 
     with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
         conn.execute(sql)
+
+
+def checkpoint(dsn: str) -> None:
+    """Each measured run starts from a checkpoint: neither side pays for the writes the one before it (or the
+    setup) left dirty, nor meets a checkpoint the other started (full-page images in the WAL after each)."""
+    psql_admin(dsn, "CHECKPOINT")
 
 
 def pgbench(args: list[str], dsn_parts: dict[str, str]) -> float:
@@ -172,7 +179,7 @@ def _client(
     results.put((ok, refused, time.monotonic() - started, ran_out and time.monotonic() < deadline))
 
 
-def run_kindred(kind: str, clients: int, seconds: float, estimate: float) -> dict[str, Any]:
+def run_kindred(kind: str, clients: int, seconds: float, estimate: float, dsn: str) -> dict[str, Any]:
     from django.db import connections
 
     from kindred.wallet.models import Envelope
@@ -183,6 +190,7 @@ def run_kindred(kind: str, clients: int, seconds: float, estimate: float) -> dic
     ids = list(
         Envelope.objects.filter(status="open", share_count=shares).order_by("id").values_list("id", flat=True)
     )
+    checkpoint(dsn)
     connections.close_all()  # the children open their own
     # ... from pools of their own: a forked copy of the parent's pool would hand out the parent's sockets.
     connections["default"].close_pool()  # type: ignore[attr-defined]  # PostgreSQL only, not in the stubs
@@ -292,11 +300,13 @@ def main() -> None:
                         clients,
                         args.seconds,
                         estimate=estimate * 1.5,
+                        dsn=args.dsn,
                     )
                     estimate = max(estimate, k["grabs_per_s"])
                     bench_args = ["-n", "-c", str(clients), "-j", str(clients), "-T", str(int(args.seconds))]
                     if kind == "hot":
                         bench_args += ["-f", str(hot_file)]
+                    checkpoint(args.dsn)
                     tps = pgbench(bench_args, parts)
                     row = {
                         "mode": kind,
