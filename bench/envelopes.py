@@ -12,8 +12,7 @@
    members (the uncontended case), against pgbench's built-in TPC-B-like script (scale 16 by default, so
    branches are not the bottleneck); then a single hot envelope at a time (all clients grab the same one:
    every grab updates its escrow row) against pgbench on one hot row (one UPDATE of a single branch and
-   an INSERT per transaction);
-   Every measured run (Kindred's or pgbench's) starts from a CHECKPOINT;
+   an INSERT per transaction). Every measured run, Kindred's or pgbench's, starts from a CHECKPOINT;
 3. runs `ledger verify` after every Kindred run (a problem stops the bench);
 4. prints successful grabs/s, pgbench tps and the ratios. The LAST line is JSON with all figures.
 

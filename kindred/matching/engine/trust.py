@@ -443,9 +443,9 @@ class LinkPredictor:
     each base (hidden edges against sampled non-edges, ties half) and every base, with its tie-break, by
     the precision of its top new pairs (the metric the top 100 are judged by), over a few seeded rounds
     (fewer on a large graph: tuning_rounds). A local-path base only when its AUC is at least every plain
-    base's; any base other than RA only when it beats RA's precision by more than one standard error of
-    the rounds' paired differences (else RA, the classical index); RA with the three-hop tie-break when
-    too few edges to tell. Nothing outside the given edges is looked at.
+    base's; any base other than RA only when its top pairs beat RA's beyond the hold-outs' noise
+    (McNemar's statistic above 1, see pick_variant; else RA, the classical index); RA with the three-hop
+    tie-break when too few edges to tell. Nothing outside the given edges is looked at.
     """
 
     def __init__(self, graph: TrustGraph, *, variant: tuple[str, str] | None = None, seed: int = 0) -> None:
@@ -468,9 +468,9 @@ class LinkPredictor:
     def choose_variant(graph: TrustGraph, *, seed: int = 0) -> tuple[str, str]:
         """Each base with the tie-break that gives it the best held-out AUC; of the bases, the one whose
         top new pairs (with that tie-break) hold the most hidden edges, averaged over seeded hold-outs of
-        the graph's own edges, unless it beats plain resource allocation (the classical index) by no more
-        than one standard error of their paired difference over the rounds: then RA (with its tie-break):
-        differences within the noise of the hold-outs do not carry over to the graph's own missing ties.
+        the graph's own edges, unless what it gains over plain resource allocation (the classical index)
+        is within the noise of the hold-outs (pick_variant): then RA (with its tie-break), since such
+        differences do not carry over to the graph's own missing ties.
         A local-path base is a candidate only when its held-out AUC is at least every plain base's: the
         three-hop term must not buy precision with AUC (on a graph where quiet pairs, not three-hop ones,
         close the missing ties)."""
@@ -480,7 +480,7 @@ class LinkPredictor:
 
     @staticmethod
     def pick_variant(
-        own: np.ndarray, mean_auc: np.ndarray, tie_of: list[int], apart: np.ndarray
+        precision: np.ndarray, mean_auc: np.ndarray, tie_of: list[int], apart: np.ndarray
     ) -> tuple[str, str]:
         """The choice from the hold-outs' figures (see _held_out): the admissible base of the best mean
         precision, unless what it gains over RA is within one standard error: of the hidden edges that
@@ -492,7 +492,7 @@ class LinkPredictor:
         admissible = [
             i for i, b in enumerate(names) if b not in GUARDED or mean_auc[i, tie_of[i]] >= plain_auc - 1e-12
         ]
-        mean = own.mean(axis=0)
+        mean = precision.mean(axis=0)
         # max() keeps the first of equals: the defaults come first in BASES.
         best = max(admissible, key=lambda i: mean[i] - 1e-9 * i)
         mine, ras = (float(x) for x in apart[best])
@@ -511,14 +511,14 @@ class LinkPredictor:
         m = len(ea)
         rng = np.random.default_rng(seed)
         known = np.sort(_pair_keys(ea, eb, graph.n))
-        rounds: list[tuple[np.ndarray, np.ndarray]] = []  # kept edges, hidden pair keys
+        rounds: list[tuple[TrustGraph, np.ndarray]] = []  # the graph without the hidden edges, their keys
         auc = np.zeros((len(BASES), len(TIEBREAKS)))
         for _round in range(LinkPredictor.tuning_rounds(m)):
             perm = rng.permutation(m)
             hide = max(1, round(m * INNER_HOLDOUT))
             test_idx, keep_idx = np.sort(perm[:hide]), perm[hide:]
             inner = TrustGraph.from_arrays(graph.n, ea[keep_idx], eb[keep_idx], ew[keep_idx])
-            rounds.append((keep_idx, np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))))
+            rounds.append((inner, np.sort(_pair_keys(ea[test_idx], eb[test_idx], graph.n))))
             judged = (
                 test_idx[:INNER_AUC_EDGES]
                 if hide <= INNER_AUC_EDGES
@@ -546,8 +546,7 @@ class LinkPredictor:
         precision = np.zeros((len(rounds), len(BASES)))
         apart = np.zeros((len(BASES), 2))
         plain = list(BASES).index(DEFAULT_VARIANT[0])
-        for r, (keep_idx, hidden) in enumerate(rounds):
-            inner = TrustGraph.from_arrays(graph.n, ea[keep_idx], eb[keep_idx], ew[keep_idx])
+        for r, (inner, hidden) in enumerate(rounds):
             top = max(INNER_TOP, len(hidden) // INNER_TOP_SHARE)
             found = LinkPredictor(inner, variant=DEFAULT_VARIANT).top_new_pairs_by_variant(top, variants)
             keys = [_pair_keys(found[v][0], found[v][1], graph.n) for v in variants]

@@ -187,15 +187,15 @@ def _held_out_figures(
     the hidden edges its top pairs hold and RA's do not, and those RA's hold and its do not (RA holds 30 a
     round); each base's AUC with its tie-break (the quiet one) 0.9, 0.85 for those in `low_auc`."""
     names = list(BASES)
-    own = np.full((10, len(names)), 0.3)
+    precision = np.full((10, len(names)), 0.3)
     apart = np.zeros((len(names), 2))
     for base, (mine, ras) in bases.items():
-        own[:, names.index(base)] += (mine - ras) / 1000
+        precision[:, names.index(base)] += (mine - ras) / 1000
         apart[names.index(base)] = mine, ras
     mean_auc = np.full((len(names), len(trust_engine.TIEBREAKS)), 0.5)
     quiet = trust_engine.TIEBREAKS.index("quiet")
     mean_auc[:, quiet] = [0.85 if b in low_auc else 0.9 for b in names]
-    return own, mean_auc, [quiet] * len(names), apart
+    return precision, mean_auc, [quiet] * len(names), apart
 
 
 def test_a_base_is_taken_over_ra_only_when_it_gains_more_than_the_noise_of_the_hold_outs() -> None:

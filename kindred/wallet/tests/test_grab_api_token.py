@@ -71,7 +71,7 @@ def test_a_token_grab_answers_as_the_general_path_in_one_statement(
     assert ledger_verify() == []
 
 
-def test_names_json_must_escape_answer_as_the_general_path(
+def test_names_that_json_escapes_answer_as_the_general_path(
     make_member: Callable[..., Membership], origin: Membership
 ) -> None:
     """The answer is written as text (migration 0012): names with quotes, backslashes, markup, emoji and

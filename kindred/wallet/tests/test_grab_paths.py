@@ -215,10 +215,10 @@ def test_the_database_grab_and_the_orm_grab_leave_the_same_rows(
 def test_the_apis_one_round_trip_grab_answers_as_the_general_path(
     make_member: Callable[..., Membership], origin: Membership
 ) -> None:
-    """POST /envelopes/<id>/grab (a browser session): on PostgreSQL `envelope_grab_answer` (migration 0010)
-    grabs and writes the answer in one statement; its answer is the JSON the general path gives (envelope_view + envelope_out) for
-    the same envelope, grab after grab up to the finish (the luckiest marked), and every refusal (sender,
-    second grab, empty, outsider) is the general path's."""
+    """POST /envelopes/<id>/grab (a browser session): on PostgreSQL `envelope_grab_answer` (migrations 0010,
+    0012) grabs and writes the answer in one statement; its answer is the JSON the general path gives
+    (envelope_view + envelope_out) for the same envelope, grab after grab up to the finish (the luckiest
+    marked), and every refusal (sender, second grab, empty, outsider) is the general path's."""
     from django.test import Client
 
     people = [make_member() for _ in range(3)]
