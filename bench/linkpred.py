@@ -11,7 +11,7 @@ association). Per graph and seed: a 90/10 random edge split; AUC of the hidden e
 non-edges (10 per hidden edge, at least 1000, at most all; on the large graph 100 000 candidate pairs in
 all; ties count half) and precision of the top 100 new pairs among all non-training pairs. Kindred's scorer
 is run through its command line (python -m kindred.matching.linkpred --train … --candidates … / --top 100,
-each run choosing its variant on the training edges as the product's background task does), with the wall
+each run choosing its variant and its re-ranker of new pairs on the training edges alone), with the wall
 time and peak RSS of each run (GNU time); the baselines in-process on the same split. Means over the seeds
 (time and memory: the worst run); the LAST line is JSON. --first-seed S takes the splits of seeds S, S+1, …
 (other runs, other splits: Kindred chooses its variant on each run's training edges alone).

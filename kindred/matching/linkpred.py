@@ -7,7 +7,10 @@
 
 EDGES and PAIRS: whitespace-separated integer node ids, one pair per line; extra columns are ignored (a
 weight column is NOT used: every edge counts 1, as for the classical indices). Blank lines and lines
-starting with # are skipped. It runs kindred.matching.engine.trust.LinkPredictor, the scorer of the product.
+starting with # are skipped. It runs kindred.matching.engine.trust.LinkPredictor, the scorer of the product,
+with the variant and the re-ranker of new pairs chosen on the training edges alone (LinkPredictor.choose):
+a score above 1 is a pair of the re-ranked pool (1 + the probability the re-ranker gives it), below 1 any
+other pair (the variant's score s as s / (1 + s)); --top lists the re-ranked pool's best pairs.
 """
 
 from __future__ import annotations

@@ -351,6 +351,29 @@ INNER_EDGE_ROUNDS = 400_000
 INNER_MIN_ROUNDS = 2
 INNER_MAX_ROUNDS = 20
 INNER_AUC_EDGES = 3_000
+# The re-ranker (LinkPredictor.choose): the pool of a graph's likeliest new pairs is the best RERANK_POOL of
+# each of RERANK_BASES (resource allocation, common neighbours, Adamic–Adar), and a logistic regression over
+# each pair's local figures (RERANK_FEATURES), learnt on the graph's own hold-outs, orders that pool. A pool,
+# not every pair: the regression is learnt where the top of the list is decided (hidden edges against the
+# other likely pairs, not against random pairs nobody would suggest), and only the pool's few thousand
+# pairs need its figures. RERANK_C: the inverse strength of its L2 penalty (scikit-learn's default).
+RERANK_BASES: tuple[tuple[str, str], ...] = (("ra", "ra3"), ("cn", "none"), ("aa", "none"))
+RERANK_POOL = 2_000
+RERANK_C = 1.0
+RERANK_FEATURES: tuple[str, ...] = (
+    "log(1 + common neighbours)",
+    "log(resource allocation)",
+    "log(Adamic-Adar)",
+    "Jaccard",
+    "log(1 + smaller strength)",
+    "log(1 + larger strength)",
+    "log(three-hop resource)",
+    "share of the common neighbours' pairs that are ties",
+    "common neighbours / smaller strength",
+    "log(1 + ties among the common neighbours)",
+    "log(the largest share one common neighbour passes on)",
+)
+FEATURE_FLOOR = 1e-3  # added before a logarithm of a resource that may be 0
 
 
 def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
@@ -365,6 +388,12 @@ def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
     else:
         inv[nz] = 1.0 / np.log1p(strength[nz])
     return inv
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return np.asarray(expit(z), dtype=np.float64)
 
 
 def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -433,6 +462,91 @@ class _Best:
         self.vals, self.rows, self.cols = v[order], r[order], c[order]
 
 
+def pair_features(graph: TrustGraph, x: np.ndarray, y: np.ndarray, three_hop: np.ndarray) -> np.ndarray:
+    """RERANK_FEATURES of the pairs (x[p], y[p]) (`three_hop`: their RA3), len(x) × len(RERANK_FEATURES),
+    a block of pairs at a time (a block's common neighbours' ties are at most BLOCK_CELLS cells)."""
+    out = np.zeros((len(x), len(RERANK_FEATURES)))
+    binary = graph.adj.copy()
+    binary.data[:] = 1.0
+    invlog = _divisor(graph.strength, "aa")
+    unit = max(float(graph.strength.mean()), 1e-12) if graph.n else 1.0
+    size = max(1, BLOCK_CELLS // max(graph.n, 1))
+    for start in range(0, len(x), size):
+        bx, by = x[start : start + size], y[start : start + size]
+        both = graph.adj[bx].multiply(graph.adj[by]).tocsr()  # w(x,z)·w(z,y) for each common neighbour z
+        cn = np.asarray(both.sum(axis=1)).ravel()
+        ra = both @ graph.inv_strength
+        aa = both @ invlog
+        strongest = both @ sp.diags(graph.inv_strength)
+        largest = strongest.max(axis=1).toarray().ravel()
+        common = both.copy()
+        common.data[:] = 1.0
+        count = np.asarray(common.sum(axis=1)).ravel()
+        among = np.asarray((common @ binary).multiply(common).sum(axis=1)).ravel() / 2
+        sx, sy = graph.strength[bx], graph.strength[by]
+        low, high = np.minimum(sx, sy), np.maximum(sx, sy)
+        # Counts in units of the mean strength: the hold-outs' graphs, a tenth of the edges fewer, are
+        # sparser than the graph the re-ranker is used on, and a count means less in a denser graph.
+        cn_, low_, high_, among_ = cn / unit, low / unit, high / unit, among / unit
+        out[start : start + size] = np.column_stack(
+            [
+                np.log1p(cn_),
+                np.log(ra + FEATURE_FLOOR),
+                np.log(aa + FEATURE_FLOOR),
+                cn / np.maximum(sx + sy - cn, 1e-12),
+                np.log1p(low_),
+                np.log1p(high_),
+                np.log(three_hop[start : start + size] + FEATURE_FLOOR),
+                np.divide(among, count * (count - 1) / 2, out=np.zeros(len(bx)), where=count > 1),
+                cn / np.maximum(low, 1e-12),
+                np.log1p(among_),
+                np.log(largest + FEATURE_FLOOR),
+            ]
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Reranker:
+    """A logistic regression over standardised RERANK_FEATURES (scikit-learn's, fitted by fit()); plain
+    numbers, so a choice can be kept and compared."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    @classmethod
+    def fit(cls, features: np.ndarray, labels: np.ndarray, c: float = RERANK_C) -> Reranker | None:
+        """The regression of `labels` (1: a hidden edge) on `features`; None when one class is missing."""
+        if len(labels) == 0 or labels.min() == labels.max():
+            return None
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler().fit(features)
+        model = LogisticRegression(C=c, max_iter=1000).fit(scaler.transform(features), labels)
+        return cls(
+            mean=tuple(float(v) for v in scaler.mean_),
+            scale=tuple(float(v) for v in scaler.scale_),
+            coef=tuple(float(v) for v in model.coef_[0]),
+            intercept=float(model.intercept_[0]),
+        )
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        return ((features - np.array(self.mean)) / np.array(self.scale)) @ np.array(
+            self.coef
+        ) + self.intercept
+
+
+@dataclass
+class _RoundPool:
+    """One hold-out round's pool, for the re-ranker: its pairs' figures and which are hidden edges (1)."""
+
+    features: np.ndarray
+    labels: np.ndarray
+
+
 class LinkPredictor:
     """The trust score of the product and of `python -m kindred.matching.linkpred`.
 
@@ -446,11 +560,30 @@ class LinkPredictor:
     base's; any base other than RA only when its top pairs beat RA's beyond the hold-outs' noise
     (McNemar's statistic above 1, see pick_variant; else RA, the classical index); RA with the three-hop
     tie-break when too few edges to tell. Nothing outside the given edges is looked at.
+
+    Ranking new ties (top_new_pairs, score_pairs) can go one step further: a re-ranker (Reranker, chosen
+    with the variant by choose(), as the command line does) orders the pool of the likeliest new pairs
+    (RERANK_POOL of each of RERANK_BASES) by a logistic regression over their local figures, learnt on the
+    same hold-outs (their pools' hidden edges against the pools' other pairs), after the stacking of
+    topological predictors of Ghasemian et al. (PNAS 2020). With it, score_pairs puts the pool's pairs
+    above 1 (1 + the regression's probability) and every other pair below (the variant's score s as
+    s / (1 + s)). The matches use the variant's score alone (base_rows, base_scores): a strength of
+    trust, not a ranking.
     """
 
-    def __init__(self, graph: TrustGraph, *, variant: tuple[str, str] | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        graph: TrustGraph,
+        *,
+        variant: tuple[str, str] | None = None,
+        seed: int = 0,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.graph = graph
-        self.variant = variant or self.choose_variant(graph, seed=seed)
+        if variant is None:
+            variant, reranker = self.choose(graph, seed=seed)
+        self.variant = variant
+        self.reranker = reranker
         base, tie = self.variant
         if base not in BASES or tie not in TIEBREAKS:
             raise ValueError(f"unknown variant {self.variant!r}")
@@ -479,6 +612,26 @@ class LinkPredictor:
         return LinkPredictor.pick_variant(*LinkPredictor._held_out(graph, seed))
 
     @staticmethod
+    def choose(graph: TrustGraph, *, seed: int = 0) -> tuple[tuple[str, str], Reranker | None]:
+        """choose_variant, and on the same hold-outs the re-ranker of new pairs (pick_reranker): (variant,
+        re-ranker or None). None too when there are too few edges to tell."""
+        if len(graph.adj.data) // 2 < MIN_EDGES_TO_TUNE:
+            return DEFAULT_VARIANT, None
+        pools: list[_RoundPool] = []
+        figures = LinkPredictor._held_out(graph, seed, pools=pools)
+        variant = LinkPredictor.pick_variant(*figures)
+        return variant, LinkPredictor.pick_reranker(pools)
+
+    @staticmethod
+    def pick_reranker(pools: list[_RoundPool]) -> Reranker | None:
+        """The re-ranker learnt on every hold-out round's pool (None when no pool holds a hidden edge)."""
+        if not pools:
+            return None
+        return Reranker.fit(
+            np.vstack([p.features for p in pools]), np.concatenate([p.labels for p in pools]), c=RERANK_C
+        )
+
+    @staticmethod
     def pick_variant(
         precision: np.ndarray, mean_auc: np.ndarray, tie_of: list[int], apart: np.ndarray
     ) -> tuple[str, str]:
@@ -501,12 +654,15 @@ class LinkPredictor:
         return names[best], TIEBREAKS[tie_of[best]]
 
     @staticmethod
-    def _held_out(graph: TrustGraph, seed: int) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+    def _held_out(
+        graph: TrustGraph, seed: int, pools: list[_RoundPool] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         """Seeded rounds, each hiding a tenth of the edges: (the share of hidden edges among each base's
         top new pairs, with that base's tie-break, rounds × BASES; the mean AUC of hidden edges against
         sampled non-edges, BASES × TIEBREAKS; each base's tie-break, the one of the best AUC; per base,
         the hidden edges its top pairs hold and RA's do not, and those RA's hold and its do not, summed
-        over the rounds, BASES × 2)."""
+        over the rounds, BASES × 2). With `pools`, each round's pool for the re-ranker is appended to it
+        (its best pairs found in the same pass)."""
         ea, eb, ew = graph.upper_edges()
         m = len(ea)
         rng = np.random.default_rng(seed)
@@ -546,14 +702,26 @@ class LinkPredictor:
         precision = np.zeros((len(rounds), len(BASES)))
         apart = np.zeros((len(BASES), 2))
         plain = list(BASES).index(DEFAULT_VARIANT[0])
+        wanted = variants if pools is None else tuple(dict.fromkeys((*variants, *RERANK_BASES)))
         for r, (inner, hidden) in enumerate(rounds):
             top = max(INNER_TOP, len(hidden) // INNER_TOP_SHARE)
-            found = LinkPredictor(inner, variant=DEFAULT_VARIANT).top_new_pairs_by_variant(top, variants)
-            keys = [_pair_keys(found[v][0], found[v][1], graph.n) for v in variants]
+            predictor = LinkPredictor(inner, variant=DEFAULT_VARIANT)
+            found = predictor.top_new_pairs_by_variant(
+                top if pools is None else max(top, RERANK_POOL), wanted
+            )
+            keys = [_pair_keys(found[v][0][:top], found[v][1][:top], graph.n) for v in variants]
             hits = [k[np.isin(k, hidden)] for k in keys]
             for i in range(len(variants)):
                 precision[r, i] = len(hits[i]) / top
                 apart[i] += (np.setdiff1d(hits[i], hits[plain]).size, np.setdiff1d(hits[plain], hits[i]).size)
+            if pools is not None:
+                pool = np.unique(
+                    np.concatenate([_pair_keys(found[v][0], found[v][1], graph.n) for v in RERANK_BASES])
+                )
+                px, py = pool // max(graph.n, 1), pool % max(graph.n, 1)
+                figures = pair_features(inner, px, py, predictor._three_hop(px, py))
+                labels = np.isin(pool, hidden).astype(np.float64)
+                pools.append(_RoundPool(figures, labels))
         return precision, auc, tie_of, apart
 
     # --- scores of given pairs --------------------------------------------------------------------------
@@ -613,7 +781,37 @@ class LinkPredictor:
             out[inside] = self.base_scores(xi, yi, three) + TIEBREAK_SCALE * self.tiebreak(
                 xi, yi, three_hop=three
             )
+        if self.reranker is None:
+            return out
+        out = out / (1.0 + out)  # below the pool's scores, in the same order
+        pool = self._pool(0)
+        keys = np.full(len(x), -1, dtype=np.int64)
+        keys[inside] = _pair_keys(x[inside], y[inside], self.graph.n)
+        mine = np.flatnonzero(inside & (x != y) & np.isin(keys, pool))
+        if len(mine):
+            out[mine] = 1.0 + _expit(self._reranked(keys[mine]))
         return out
+
+    # --- the re-ranker ------------------------------------------------------------------------------------
+
+    def _pool(self, k: int) -> np.ndarray:
+        """The sorted keys (a·n + b, a < b) of the pool the re-ranker orders: the best max(RERANK_POOL, k)
+        new pairs of each of RERANK_BASES (kept for the predictor's life)."""
+        size = max(RERANK_POOL, k)
+        cached: tuple[int, np.ndarray] | None = self.__dict__.get("_pool_keys")
+        if cached is None or cached[0] < size:
+            found = self.top_new_pairs_by_variant(size, RERANK_BASES)
+            keys = np.unique(np.concatenate([_pair_keys(r, c, self.graph.n) for r, c, _v in found.values()]))
+            cached = (size, keys)
+            self.__dict__["_pool_keys"] = cached
+        return cached[1]
+
+    def _reranked(self, keys: np.ndarray) -> np.ndarray:
+        """The re-ranker's logit of the pairs of `keys`."""
+        assert self.reranker is not None
+        n = max(self.graph.n, 1)
+        x, y = keys // n, keys % n
+        return self.reranker.logit(pair_features(self.graph, x, y, self._three_hop(x, y)))
 
     # --- dense rows, a block at a time --------------------------------------------------------------------
 
@@ -630,7 +828,17 @@ class LinkPredictor:
     def top_new_pairs(self, k: int) -> list[tuple[int, int, float]]:
         """The k best pairs (a < b) that are not edges yet, best first (ties: smaller a, then smaller b);
         pairs with no one in common come after every pair with someone in common, ordered by the
-        tie-break."""
+        tie-break. With a re-ranker: the k best of its pool (at least k pairs) as it orders them, each with
+        its score_pairs score."""
+        if self.reranker is not None:
+            pool = self._pool(k)
+            logit = self._reranked(pool)
+            best = np.lexsort((pool, -logit))[: max(0, k)]
+            n = max(self.graph.n, 1)
+            return [
+                (int(key // n), int(key % n), float(1.0 + p))
+                for key, p in zip(pool[best].tolist(), _expit(logit[best]).tolist(), strict=True)
+            ]
         rows, cols, vals = self.top_new_pairs_by_variant(k, (self.variant,))[self.variant]
         return [(int(a), int(b), float(v)) for a, b, v in zip(rows, cols, vals, strict=True)]
 

@@ -17,6 +17,7 @@ from kindred.matching.engine import trust as trust_engine
 from kindred.matching.engine.rank import Person, Ranker, trust_factor
 from kindred.matching.engine.text import CardText, Lexicon, TextIndex
 from kindred.matching.engine.trust import BASES, PATH_WEIGHTS, LinkPredictor, TrustGraph, auc_with_ties
+from kindred.matching.tests.splits import CELEGANS, classical_hits, read_edges, split
 
 LEXICON = Lexicon.from_rows((c, zh, en, syn) for c, zh, en, syn, _p in INDUSTRIES)
 WORDS = [
@@ -214,44 +215,22 @@ def test_a_base_is_taken_over_ra_only_when_it_gains_more_than_the_noise_of_the_h
     assert pick(*_held_out_figures({"aa": (3, 9), "lp1": (4, 4)})) == ("ra", "quiet")
 
 
-CELEGANS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "Celegans.txt"
-
-
 @pytest.mark.skipif(not CELEGANS.exists(), reason="the shared data folder is absent")
 def test_on_c_elegans_the_choice_takes_the_three_hop_resource_and_beats_adamic_adar() -> None:
     """C. elegans' neurons rarely close triangles: the choice, made on the training edges alone, takes a
     local-path base, and its top 100 new pairs hold more of the hidden edges than resource allocation's
     and at least as many as Adamic–Adar's (three seeded 90/10 splits, as bench/linkpred.py makes them)."""
-    edges = sorted(
-        {
-            (min(a, b), max(a, b))
-            for a, b in (map(int, line.split()[:2]) for line in CELEGANS.read_text().splitlines())
-            if a != b
-        }
-    )
+    edges = read_edges(CELEGANS)
     n = 1 + max(b for _a, b in edges)
     found = {"kindred": 0, "ra": 0, "aa": 0}
     for seed in range(3):
-        order = np.random.default_rng(seed).permutation(len(edges))
-        k = round(len(edges) * 0.1)
-        test = {edges[i] for i in order[:k]}
-        train = np.array([edges[i] for i in order[k:]])
+        test, pairs = split(edges, seed)
+        train = np.array(pairs)
         graph = TrustGraph.from_arrays(n, train[:, 0], train[:, 1])
         chosen = LinkPredictor.choose_variant(graph, seed=0)
         assert chosen[0] in PATH_WEIGHTS
-        adj = graph.adj.toarray()
-        degree = adj.sum(axis=1)
-        for name, divisor in (
-            ("ra", np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)),
-            ("aa", np.divide(1.0, np.log(np.maximum(degree, 2)), out=np.zeros(n), where=degree > 1)),
-        ):
-            score = (adj * divisor) @ adj
-            iu = np.triu_indices(n, 1)
-            open_ = adj[iu] == 0
-            best = np.lexsort((iu[1][open_], iu[0][open_], -score[iu][open_]))[:100]
-            found[name] += sum(
-                (int(a), int(b)) in test for a, b in zip(iu[0][open_][best], iu[1][open_][best], strict=True)
-            )
+        for name, hits in classical_hits(graph.adj.toarray(), test, ("ra", "aa")).items():
+            found[name] += hits
         found["kindred"] += sum(
             (a, b) in test for a, b, _s in LinkPredictor(graph, variant=chosen).top_new_pairs(100)
         )
