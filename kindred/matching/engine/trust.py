@@ -352,11 +352,12 @@ INNER_MIN_ROUNDS = 2
 INNER_MAX_ROUNDS = 20
 INNER_AUC_EDGES = 3_000
 # The re-ranker (LinkPredictor.choose): the pool of a graph's likeliest new pairs is the best RERANK_POOL of
-# each of RERANK_BASES (resource allocation, common neighbours, Adamic–Adar), and a logistic regression over
-# each pair's local figures (RERANK_FEATURES), learnt on the graph's own hold-outs, orders that pool. A pool,
-# not every pair: the regression is learnt where the top of the list is decided (hidden edges against the
-# other likely pairs, not against random pairs nobody would suggest), and only the pool's few thousand
-# pairs need its figures. RERANK_C: the inverse strength of its L2 penalty (scikit-learn's default).
+# each of RERANK_BASES (resource allocation, common neighbours, Adamic–Adar) with someone in common, and a
+# logistic regression over each pair's local figures (RERANK_FEATURES), learnt on the graph's own
+# hold-outs, orders that pool. A pool, not every pair: the regression is learnt where the top of the list
+# is decided (hidden edges against the other likely pairs, not against random pairs nobody would suggest),
+# and only the pool's few thousand pairs need its figures. RERANK_C: the inverse strength of its L2
+# penalty (scikit-learn's default).
 RERANK_BASES: tuple[tuple[str, str], ...] = (("ra", "ra3"), ("cn", "none"), ("aa", "none"))
 RERANK_POOL = 2_000
 RERANK_C = 1.0
@@ -388,6 +389,13 @@ def _divisor(strength: np.ndarray, base: str) -> np.ndarray:
     else:
         inv[nz] = 1.0 / np.log1p(strength[nz])
     return inv
+
+
+def _pool_keys(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """The sorted keys of the pairs of best-pair lists (rows, cols, scores) with someone in common (a base
+    score above the tie-break's range)."""
+    keys = [_pair_keys(r[v > TIEBREAK_SCALE], c[v > TIEBREAK_SCALE], n) for r, c, v in found]
+    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
@@ -715,9 +723,7 @@ class LinkPredictor:
                 precision[r, i] = len(hits[i]) / top
                 apart[i] += (np.setdiff1d(hits[i], hits[plain]).size, np.setdiff1d(hits[plain], hits[i]).size)
             if pools is not None:
-                pool = np.unique(
-                    np.concatenate([_pair_keys(found[v][0], found[v][1], graph.n) for v in RERANK_BASES])
-                )
+                pool = _pool_keys([found[v] for v in RERANK_BASES], graph.n)
                 px, py = pool // max(graph.n, 1), pool % max(graph.n, 1)
                 figures = pair_features(inner, px, py, predictor._three_hop(px, py))
                 labels = np.isin(pool, hidden).astype(np.float64)
@@ -796,13 +802,12 @@ class LinkPredictor:
 
     def _pool(self, k: int) -> np.ndarray:
         """The sorted keys (a·n + b, a < b) of the pool the re-ranker orders: the best max(RERANK_POOL, k)
-        new pairs of each of RERANK_BASES (kept for the predictor's life)."""
+        new pairs of each of RERANK_BASES that have someone in common (kept for the predictor's life)."""
         size = max(RERANK_POOL, k)
         cached: tuple[int, np.ndarray] | None = self.__dict__.get("_pool_keys")
         if cached is None or cached[0] < size:
             found = self.top_new_pairs_by_variant(size, RERANK_BASES)
-            keys = np.unique(np.concatenate([_pair_keys(r, c, self.graph.n) for r, c, _v in found.values()]))
-            cached = (size, keys)
+            cached = (size, _pool_keys(list(found.values()), self.graph.n))
             self.__dict__["_pool_keys"] = cached
         return cached[1]
 
@@ -829,16 +834,24 @@ class LinkPredictor:
         """The k best pairs (a < b) that are not edges yet, best first (ties: smaller a, then smaller b);
         pairs with no one in common come after every pair with someone in common, ordered by the
         tie-break. With a re-ranker: the k best of its pool (at least k pairs) as it orders them, each with
-        its score_pairs score."""
+        its score_pairs score, then, if the pool holds fewer than k, the variant's best of the others."""
         if self.reranker is not None:
             pool = self._pool(k)
             logit = self._reranked(pool)
             best = np.lexsort((pool, -logit))[: max(0, k)]
             n = max(self.graph.n, 1)
-            return [
+            out = [
                 (int(key // n), int(key % n), float(1.0 + p))
                 for key, p in zip(pool[best].tolist(), _expit(logit[best]).tolist(), strict=True)
             ]
+            if len(out) < k:  # fewer pairs with someone in common: then the variant's order
+                rows, cols, vals = self.top_new_pairs_by_variant(k, (self.variant,))[self.variant]
+                rest = ~np.isin(_pair_keys(rows, cols, n), pool)
+                out += [
+                    (int(a), int(b), float(v / (1.0 + v)))
+                    for a, b, v in zip(rows[rest], cols[rest], vals[rest], strict=True)
+                ][: k - len(out)]
+            return out
         rows, cols, vals = self.top_new_pairs_by_variant(k, (self.variant,))[self.variant]
         return [(int(a), int(b), float(v)) for a, b, v in zip(rows, cols, vals, strict=True)]
 
