@@ -109,6 +109,28 @@ def test_the_re_ranker_orders_its_pool_and_scores_agree_with_the_top_pairs() -> 
     assert np.allclose(lp.score_pairs([5, -1, 3], [5, 2, graph.n + 4]), odd / (1 + odd))
 
 
+def test_past_the_pool_the_top_pairs_follow_the_variant() -> None:
+    """A sparse graph has fewer pairs with someone in common than asked for: the re-ranked pool comes
+    first, then the variant's best of the other new pairs, each pair once."""
+    graph = _graph(seed=4, n=40)
+    variant, reranker = LinkPredictor.choose(graph, seed=0)
+    assert reranker is not None
+    lp = LinkPredictor(graph, variant=variant, reranker=reranker)
+    pool = lp._pool(0)
+    k = len(pool) + 50
+    top = lp.top_new_pairs(k)
+    keys = [a * graph.n + b for a, b, _s in top]
+    assert len(top) == k and len(set(keys)) == k
+    assert sorted(keys[: len(pool)]) == pool.tolist()
+    assert all(v > 1.0 for _a, _b, v in top[: len(pool)]) and all(v < 1.0 for _a, _b, v in top[len(pool) :])
+    others = [
+        (a, b)
+        for a, b, _s in LinkPredictor(graph, variant=variant).top_new_pairs(k)
+        if a * graph.n + b not in set(pool.tolist())
+    ]
+    assert [(a, b) for a, b, _s in top[len(pool) :]] == others[:50]
+
+
 def test_with_too_few_edges_there_is_no_re_ranker() -> None:
     graph = TrustGraph.from_pairs([(0, 1), (1, 2), (2, 3)])
     assert LinkPredictor.choose(graph) == (DEFAULT_VARIANT, None)
