@@ -360,6 +360,9 @@ INNER_AUC_EDGES = 3_000
 # penalty (scikit-learn's default).
 RERANK_BASES: tuple[tuple[str, str], ...] = (("ra", "ra3"), ("cn", "none"), ("aa", "none"))
 RERANK_POOL = 2_000
+# The re-ranker is learnt on at least this many rounds (more than a large graph's variant choice takes):
+# ten hidden tenths hide every edge about once, so its fit does not hang on one round's draw.
+RERANK_MIN_ROUNDS = 10
 RERANK_C = 1.0
 RERANK_FEATURES: tuple[str, ...] = (
     "log(1 + common neighbours)",
@@ -622,7 +625,8 @@ class LinkPredictor:
     @staticmethod
     def choose(graph: TrustGraph, *, seed: int = 0) -> tuple[tuple[str, str], Reranker | None]:
         """choose_variant, and on the same hold-outs the re-ranker of new pairs (pick_reranker): (variant,
-        re-ranker or None). None too when there are too few edges to tell."""
+        re-ranker or None). None too when there are too few edges to tell. A large graph gets more rounds
+        than choose_variant gives it (RERANK_MIN_ROUNDS): the command line's choice, not the product's."""
         if len(graph.adj.data) // 2 < MIN_EDGES_TO_TUNE:
             return DEFAULT_VARIANT, None
         pools: list[_RoundPool] = []
@@ -670,14 +674,16 @@ class LinkPredictor:
         sampled non-edges, BASES × TIEBREAKS; each base's tie-break, the one of the best AUC; per base,
         the hidden edges its top pairs hold and RA's do not, and those RA's hold and its do not, summed
         over the rounds, BASES × 2). With `pools`, each round's pool for the re-ranker is appended to it
-        (its best pairs found in the same pass)."""
+        (its best pairs found in the same pass), and there are at least RERANK_MIN_ROUNDS rounds."""
         ea, eb, ew = graph.upper_edges()
         m = len(ea)
         rng = np.random.default_rng(seed)
         known = np.sort(_pair_keys(ea, eb, graph.n))
         rounds: list[tuple[TrustGraph, np.ndarray]] = []  # the graph without the hidden edges, their keys
         auc = np.zeros((len(BASES), len(TIEBREAKS)))
-        for _round in range(LinkPredictor.tuning_rounds(m)):
+        for _round in range(
+            max(LinkPredictor.tuning_rounds(m), RERANK_MIN_ROUNDS if pools is not None else 0)
+        ):
             perm = rng.permutation(m)
             hide = max(1, round(m * INNER_HOLDOUT))
             test_idx, keep_idx = np.sort(perm[:hide]), perm[hide:]
