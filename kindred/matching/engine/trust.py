@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 # Trust paths are at most this many edges long (A — X — Y — B); longer chains are not trust.
 MAX_PATH_EDGES = 3
@@ -401,12 +402,6 @@ def _pool_keys(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int) -
     return np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
 
 
-def _expit(z: np.ndarray) -> np.ndarray:
-    from scipy.special import expit
-
-    return np.asarray(expit(z), dtype=np.float64)
-
-
 def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return lo.astype(np.int64) * max(n, 1) + hi
@@ -550,14 +545,6 @@ class Reranker:
         ) + self.intercept
 
 
-@dataclass
-class _RoundPool:
-    """One hold-out round's pool, for the re-ranker: its pairs' figures and which are hidden edges (1)."""
-
-    features: np.ndarray
-    labels: np.ndarray
-
-
 class LinkPredictor:
     """The trust score of the product and of `python -m kindred.matching.linkpred`.
 
@@ -624,24 +611,15 @@ class LinkPredictor:
 
     @staticmethod
     def choose(graph: TrustGraph, *, seed: int = 0) -> tuple[tuple[str, str], Reranker | None]:
-        """choose_variant, and on the same hold-outs the re-ranker of new pairs (pick_reranker): (variant,
-        re-ranker or None). None too when there are too few edges to tell. A large graph gets more rounds
+        """choose_variant, and the re-ranker of new pairs learnt on the same hold-outs' pools: (variant,
+        re-ranker or None). None when there are too few edges to tell, or no pool holds a hidden edge. A large graph gets more rounds
         than choose_variant gives it (RERANK_MIN_ROUNDS): the command line's choice, not the product's."""
         if len(graph.adj.data) // 2 < MIN_EDGES_TO_TUNE:
             return DEFAULT_VARIANT, None
-        pools: list[_RoundPool] = []
-        figures = LinkPredictor._held_out(graph, seed, pools=pools)
-        variant = LinkPredictor.pick_variant(*figures)
-        return variant, LinkPredictor.pick_reranker(pools)
-
-    @staticmethod
-    def pick_reranker(pools: list[_RoundPool]) -> Reranker | None:
-        """The re-ranker learnt on every hold-out round's pool (None when no pool holds a hidden edge)."""
-        if not pools:
-            return None
-        return Reranker.fit(
-            np.vstack([p.features for p in pools]), np.concatenate([p.labels for p in pools]), c=RERANK_C
-        )
+        pools: list[tuple[np.ndarray, np.ndarray]] = []  # each round's pool: its figures, its hidden edges
+        variant = LinkPredictor.pick_variant(*LinkPredictor._held_out(graph, seed, pools=pools))
+        figures, labels = (np.concatenate(part) for part in zip(*pools, strict=True))
+        return variant, Reranker.fit(figures, labels)
 
     @staticmethod
     def pick_variant(
@@ -667,14 +645,15 @@ class LinkPredictor:
 
     @staticmethod
     def _held_out(
-        graph: TrustGraph, seed: int, pools: list[_RoundPool] | None = None
+        graph: TrustGraph, seed: int, pools: list[tuple[np.ndarray, np.ndarray]] | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         """Seeded rounds, each hiding a tenth of the edges: (the share of hidden edges among each base's
         top new pairs, with that base's tie-break, rounds × BASES; the mean AUC of hidden edges against
         sampled non-edges, BASES × TIEBREAKS; each base's tie-break, the one of the best AUC; per base,
         the hidden edges its top pairs hold and RA's do not, and those RA's hold and its do not, summed
-        over the rounds, BASES × 2). With `pools`, each round's pool for the re-ranker is appended to it
-        (its best pairs found in the same pass), and there are at least RERANK_MIN_ROUNDS rounds."""
+        over the rounds, BASES × 2). With `pools`, each round's pool for the re-ranker (its best pairs
+        found in the same pass) is appended to it as (their figures, 1 for a hidden edge), and there are at
+        least RERANK_MIN_ROUNDS rounds."""
         ea, eb, ew = graph.upper_edges()
         m = len(ea)
         rng = np.random.default_rng(seed)
@@ -732,8 +711,7 @@ class LinkPredictor:
                 pool = _pool_keys([found[v] for v in RERANK_BASES], graph.n)
                 px, py = pool // max(graph.n, 1), pool % max(graph.n, 1)
                 figures = pair_features(inner, px, py, predictor._three_hop(px, py))
-                labels = np.isin(pool, hidden).astype(np.float64)
-                pools.append(_RoundPool(figures, labels))
+                pools.append((figures, np.isin(pool, hidden).astype(np.float64)))
         return precision, auc, tie_of, apart
 
     # --- scores of given pairs --------------------------------------------------------------------------
@@ -801,21 +779,21 @@ class LinkPredictor:
         keys[inside] = _pair_keys(x[inside], y[inside], self.graph.n)
         mine = np.flatnonzero(inside & (x != y) & np.isin(keys, pool))
         if len(mine):
-            out[mine] = 1.0 + _expit(self._reranked(keys[mine]))
+            out[mine] = 1.0 + expit(self._reranked(keys[mine]))
         return out
 
     # --- the re-ranker ------------------------------------------------------------------------------------
 
     def _pool(self, k: int) -> np.ndarray:
         """The sorted keys (a·n + b, a < b) of the pool the re-ranker orders: the best max(RERANK_POOL, k)
-        new pairs of each of RERANK_BASES that have someone in common (kept for the predictor's life)."""
+        new pairs of each of RERANK_BASES that have someone in common (kept for the predictor's life, per size:
+        score_pairs always scores against the RERANK_POOL one, whatever top_new_pairs was asked before)."""
         size = max(RERANK_POOL, k)
-        cached: tuple[int, np.ndarray] | None = self.__dict__.get("_pool_keys")
-        if cached is None or cached[0] < size:
+        pools: dict[int, np.ndarray] = self.__dict__.setdefault("_pools", {})
+        if size not in pools:
             found = self.top_new_pairs_by_variant(size, RERANK_BASES)
-            cached = (size, _pool_keys(list(found.values()), self.graph.n))
-            self.__dict__["_pool_keys"] = cached
-        return cached[1]
+            pools[size] = _pool_keys(list(found.values()), self.graph.n)
+        return pools[size]
 
     def _reranked(self, keys: np.ndarray) -> np.ndarray:
         """The re-ranker's logit of the pairs of `keys`."""
@@ -841,14 +819,14 @@ class LinkPredictor:
         pairs with no one in common come after every pair with someone in common, ordered by the
         tie-break. With a re-ranker: the k best of its pool (at least k pairs) as it orders them, each with
         its score_pairs score, then, if the pool holds fewer than k, the variant's best of the others."""
-        if self.reranker is not None:
+        if self.reranker is not None and k > 0:
             pool = self._pool(k)
             logit = self._reranked(pool)
-            best = np.lexsort((pool, -logit))[: max(0, k)]
+            best = np.lexsort((pool, -logit))[:k]
             n = max(self.graph.n, 1)
             out = [
                 (int(key // n), int(key % n), float(1.0 + p))
-                for key, p in zip(pool[best].tolist(), _expit(logit[best]).tolist(), strict=True)
+                for key, p in zip(pool[best].tolist(), expit(logit[best]).tolist(), strict=True)
             ]
             if len(out) < k:  # fewer pairs with someone in common: then the variant's order
                 rows, cols, vals = self.top_new_pairs_by_variant(k, (self.variant,))[self.variant]

@@ -119,6 +119,7 @@ def test_past_the_pool_the_top_pairs_follow_the_variant() -> None:
     pool = lp._pool(0)
     k = len(pool) + 50
     top = lp.top_new_pairs(k)
+    assert lp.top_new_pairs(0) == []
     keys = [a * graph.n + b for a, b, _s in top]
     assert len(top) == k and len(set(keys)) == k
     assert sorted(keys[: len(pool)]) == pool.tolist()
@@ -129,6 +130,19 @@ def test_past_the_pool_the_top_pairs_follow_the_variant() -> None:
         if a * graph.n + b not in set(pool.tolist())
     ]
     assert [(a, b) for a, b, _s in top[len(pool) :]] == others[:50]
+
+
+def test_a_long_top_list_does_not_change_how_pairs_are_scored_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """top_new_pairs(k) re-ranks a pool of at least k pairs of each base; score_pairs keeps scoring against
+    the RERANK_POOL one, whatever was asked before."""
+    monkeypatch.setattr(trust_engine, "RERANK_POOL", 20)
+    graph = _graph()
+    variant, reranker = LinkPredictor.choose(graph, seed=0)
+    lp = LinkPredictor(graph, variant=variant, reranker=reranker)
+    iu = np.triu_indices(graph.n, 1)
+    before = lp.score_pairs(*iu)
+    assert len(lp.top_new_pairs(200)) == 200
+    assert lp.score_pairs(*iu).tolist() == before.tolist()
 
 
 def test_with_too_few_edges_there_is_no_re_ranker() -> None:
