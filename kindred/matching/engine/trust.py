@@ -372,7 +372,7 @@ RERANK_FEATURES: tuple[str, ...] = (
     "Jaccard",
     "log(1 + smaller strength)",
     "log(1 + larger strength)",
-    "log(three-hop resource)",
+    "log(resource within three hops: two-hop + three-hop)",
     "share of the common neighbours' pairs that are ties",
     "common neighbours / smaller strength",
     "log(1 + ties among the common neighbours)",
@@ -491,6 +491,9 @@ def pair_features(graph: TrustGraph, x: np.ndarray, y: np.ndarray, three_hop: np
         among = np.asarray((common @ binary).multiply(common).sum(axis=1)).ravel() / 2
         sx, sy = graph.strength[bx], graph.strength[by]
         low, high = np.minimum(sx, sy), np.maximum(sx, sy)
+        # The three-hop resource is added to the two-hop one, not taken alone: alone it is 0 for a pair whose
+        # one friend in common has no other friend (x — z — y, z quiet), and its logarithm would put the
+        # likeliest pairs a pendant member has (RA 1/2, 1/3) below every other pair of the pool.
         # Counts in units of the mean strength: the hold-outs' graphs, a tenth of the edges fewer, are
         # sparser than the graph the re-ranker is used on, and a count means less in a denser graph.
         cn_, low_, high_, among_ = cn / unit, low / unit, high / unit, among / unit
@@ -502,7 +505,7 @@ def pair_features(graph: TrustGraph, x: np.ndarray, y: np.ndarray, three_hop: np
                 cn / np.maximum(sx + sy - cn, 1e-12),
                 np.log1p(low_),
                 np.log1p(high_),
-                np.log(three_hop[start : start + size] + FEATURE_FLOOR),
+                np.log(ra + three_hop[start : start + size] + FEATURE_FLOOR),
                 np.divide(among, count * (count - 1) / 2, out=np.zeros(len(bx)), where=count > 1),
                 cn / np.maximum(low, 1e-12),
                 np.log1p(among_),

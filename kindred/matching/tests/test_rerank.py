@@ -58,7 +58,7 @@ def test_pair_features_equal_a_plain_count_over_common_neighbours(monkeypatch: p
             cn / (s[a] + s[b] - cn),
             np.log1p(low / unit),
             np.log1p(high / unit),
-            np.log(three[p] + 1e-3),
+            np.log(ra + three[p] + 1e-3),
             among / pairs if pairs else 0.0,
             cn / low,
             np.log1p(among / unit),
