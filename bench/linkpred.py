@@ -73,7 +73,8 @@ def graphs(data: Path, scale: bool) -> dict[str, list[tuple[int, int]]]:
 
 
 def classical(train: list[tuple[int, int]], n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The classical indices as dense n × n arrays (sparse products, then densified: fine at 4 000)."""
+    """The classical indices as dense n × n arrays (sparse products, then densified; Katz a dense inverse:
+    fine at 4 000)."""
     pairs = np.array(train, dtype=np.int64)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]])

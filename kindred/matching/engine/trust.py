@@ -491,9 +491,6 @@ def pair_features(graph: TrustGraph, x: np.ndarray, y: np.ndarray, three_hop: np
         among = np.asarray((common @ binary).multiply(common).sum(axis=1)).ravel() / 2
         sx, sy = graph.strength[bx], graph.strength[by]
         low, high = np.minimum(sx, sy), np.maximum(sx, sy)
-        # The three-hop resource is added to the two-hop one, not taken alone: alone it is 0 for a pair whose
-        # one friend in common has no other friend (x — z — y, z quiet), and its logarithm would put the
-        # likeliest pairs a pendant member has (RA 1/2, 1/3) below every other pair of the pool.
         # Counts in units of the mean strength: the hold-outs' graphs, a tenth of the edges fewer, are
         # sparser than the graph the re-ranker is used on, and a count means less in a denser graph.
         cn_, low_, high_, among_ = cn / unit, low / unit, high / unit, among / unit
@@ -505,6 +502,9 @@ def pair_features(graph: TrustGraph, x: np.ndarray, y: np.ndarray, three_hop: np
                 cn / np.maximum(sx + sy - cn, 1e-12),
                 np.log1p(low_),
                 np.log1p(high_),
+                # RA3 added to RA, not alone: alone it is 0 for a pair whose one friend in common has no
+                # other friend (x — z — y, z quiet), and its logarithm put a pendant member's likeliest
+                # pairs (RA 1/2, 1/3) below every other pair of the pool.
                 np.log(ra + three_hop[start : start + size] + FEATURE_FLOOR),
                 np.divide(among, count * (count - 1) / 2, out=np.zeros(len(bx)), where=count > 1),
                 cn / np.maximum(low, 1e-12),
@@ -615,8 +615,9 @@ class LinkPredictor:
     @staticmethod
     def choose(graph: TrustGraph, *, seed: int = 0) -> tuple[tuple[str, str], Reranker | None]:
         """choose_variant, and the re-ranker of new pairs learnt on the same hold-outs' pools: (variant,
-        re-ranker or None). None when there are too few edges to tell, or no pool holds a hidden edge. A large graph gets more rounds
-        than choose_variant gives it (RERANK_MIN_ROUNDS): the command line's choice, not the product's."""
+        re-ranker or None). None when there are too few edges to tell, or no pool holds a hidden edge. A
+        large graph gets more rounds than choose_variant gives it (RERANK_MIN_ROUNDS): the command line's
+        choice, not the product's."""
         if len(graph.adj.data) // 2 < MIN_EDGES_TO_TUNE:
             return DEFAULT_VARIANT, None
         pools: list[tuple[np.ndarray, np.ndarray]] = []  # each round's pool: its figures, its hidden edges
